@@ -1,0 +1,21 @@
+//! Datasets and burn batchers for the vae workspace.
+//!
+//! - [`idx`]: a validating reader for IDX files (raw or gzip), the format of MNIST and
+//!   Fashion-MNIST.
+//! - [`ImageDataset`]: images (and optional labels) held in memory, implementing burn's
+//!   `Dataset`, with seeded train/validation splits.
+//! - [`VaeBatcher`]: turns items into `[batch, dim]` float tensors in [0, 1], optionally
+//!   binarised.
+//!
+//! This crate knows nothing about models.
+
+mod batch;
+mod dataset;
+mod error;
+pub mod idx;
+mod locate;
+
+pub use batch::{Binarize, VaeBatch, VaeBatcher};
+pub use dataset::{ImageDataset, ImageItem, Partition};
+pub use error::{DataError, Result};
+pub use locate::default_data_dir;

@@ -1,0 +1,192 @@
+//! `metrics.csv`: one row per epoch and split with the epoch means of every metric.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::train::logger::MetricLogger;
+use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
+use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
+
+use crate::metric::ElboTerm;
+use crate::{Result, TrainError};
+
+/// Columns after `epoch,split`, in file order.
+const COLUMNS: [&str; 6] = ["loss", "neg_elbo", "recon", "kl", "bits_per_dim", "seconds"];
+
+fn column_of(metric_name: &str) -> Option<&'static str> {
+    if metric_name == "Loss" {
+        return Some("loss");
+    }
+    ElboTerm::ALL
+        .into_iter()
+        .find(|t| t.name() == metric_name)
+        .map(ElboTerm::column)
+}
+
+/// One row of `metrics.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochRow {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// `train` or `valid`.
+    pub split: String,
+    /// Column name to epoch mean; absent values are left out.
+    pub values: BTreeMap<String, f64>,
+}
+
+impl EpochRow {
+    /// The value of a column, if present.
+    pub fn get(&self, column: &str) -> Option<f64> {
+        self.values.get(column).copied()
+    }
+
+    fn to_line(&self) -> String {
+        let mut line = format!("{},{}", self.epoch, self.split);
+        for c in COLUMNS {
+            line.push(',');
+            if let Some(v) = self.values.get(c) {
+                line.push_str(&format!("{v}"));
+            }
+        }
+        line
+    }
+}
+
+/// Reads `metrics.csv`. A torn last line (from a crash mid-write) is skipped.
+pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
+    let text = std::fs::read_to_string(path).map_err(|source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let mut rows = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != header.len() {
+            continue;
+        }
+        let Ok(epoch) = fields[0].parse() else {
+            continue;
+        };
+        let values = header
+            .iter()
+            .zip(&fields)
+            .skip(2)
+            .filter_map(|(h, v)| v.parse().ok().map(|v| (h.to_string(), v)))
+            .collect();
+        rows.push(EpochRow {
+            epoch,
+            split: fields[1].to_string(),
+            values,
+        });
+    }
+    Ok(rows)
+}
+
+/// A burn-train [`MetricLogger`] that appends each finished epoch's means to `metrics.csv`.
+pub(crate) struct CsvMetricLogger {
+    path: PathBuf,
+    file: Option<File>,
+    names: HashMap<MetricId, String>,
+    pending: HashMap<(usize, String), BTreeMap<String, f64>>,
+    /// When the current split began (the previous split's end, or the logger's creation).
+    split_start: Instant,
+}
+
+impl CsvMetricLogger {
+    /// Opens `path`, keeping only rows of epochs before `first_epoch` (a resumed run rewrites
+    /// the epochs it repeats).
+    pub(crate) fn open(path: &Path, first_epoch: usize) -> Result<Self> {
+        let io = |source| TrainError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let kept: Vec<EpochRow> = if path.exists() {
+            read_metrics(path)?
+                .into_iter()
+                .filter(|r| r.epoch < first_epoch)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut text = format!("epoch,split,{}\n", COLUMNS.join(","));
+        for row in &kept {
+            text.push_str(&row.to_line());
+            text.push('\n');
+        }
+        crate::write_atomic(path, text.as_bytes())?;
+        let file = OpenOptions::new().append(true).open(path).map_err(io)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file: Some(file),
+            names: HashMap::new(),
+            pending: HashMap::new(),
+            split_start: Instant::now(),
+        })
+    }
+}
+
+impl MetricLogger for CsvMetricLogger {
+    fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
+        for numeric in &update.entries_numeric {
+            let entry = &numeric.entry;
+            let Some(column) = self.names.get(&entry.metric_id).and_then(|n| column_of(n)) else {
+                continue;
+            };
+            // Only the epoch-end entry carries the exact epoch mean.
+            if let Ok(NumericEntry::Final(v)) =
+                NumericEntry::deserialize(&entry.serialized_entry.serialized)
+            {
+                self.pending
+                    .entry((epoch, split.to_string()))
+                    .or_default()
+                    .insert(column.into(), v);
+            }
+        }
+    }
+
+    fn read_numeric(
+        &mut self,
+        _: &str,
+        _: usize,
+        _: &Split,
+    ) -> std::result::Result<Vec<NumericEntry>, String> {
+        Err(
+            "metrics.csv holds epoch means only; per-iteration values come from the file logger"
+                .into(),
+        )
+    }
+
+    fn log_metric_definition(&mut self, definition: MetricDefinition) {
+        self.names
+            .insert(definition.metric_id.clone(), definition.name.to_string());
+    }
+
+    fn log_epoch_summary(&mut self, summary: EpochSummary) {
+        let split = summary.split.to_string();
+        let mut values = self
+            .pending
+            .remove(&(summary.epoch_number, split.clone()))
+            .unwrap_or_default();
+        values.insert("seconds".into(), self.split_start.elapsed().as_secs_f64());
+        self.split_start = Instant::now();
+        let row = EpochRow {
+            epoch: summary.epoch_number,
+            split,
+            values,
+        };
+        // One write per row so a crash can tear at most the last line, which readers skip.
+        let written = self
+            .file
+            .as_mut()
+            .map(|f| f.write_all(format!("{}\n", row.to_line()).as_bytes()));
+        if let Some(Err(e)) = written {
+            eprintln!("warning: cannot append to `{}`: {e}", self.path.display());
+            self.file = None;
+        }
+    }
+}

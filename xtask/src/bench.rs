@@ -1,0 +1,229 @@
+//! `cargo xtask bench`: our `vae train` and the PyTorch reference on the same MNIST files,
+//! one after the other in this invocation, then their epoch times, throughput and test −ELBO.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::{Result, cargo, root, run};
+
+struct Options {
+    epochs: usize,
+    threads: Option<usize>,
+    backend: String,
+    python: Option<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut o = Options {
+        epochs: 3,
+        threads: None,
+        backend: "flex".into(),
+        python: None,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
+            "--threads" => {
+                o.threads = Some(value()?.parse().map_err(|e| format!("--threads: {e}"))?)
+            }
+            "--backend" => o.backend = value()?,
+            "--python" => o.python = Some(value()?.into()),
+            other => return Err(format!("unknown bench option `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+/// Per-run results: mean seconds per training epoch, examples per second, final test −ELBO.
+struct Side {
+    epoch_s: f64,
+    samples_per_s: f64,
+    test_neg_elbo: f64,
+    detail: String,
+}
+
+pub(crate) fn run_bench(args: &[String]) -> Result<()> {
+    let o = parse(args)?;
+    let root = root();
+    let data = root.join("data/mnist");
+    run(cargo().args(["build", "--release", "-p", "vae-cli"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or(root.join("target"));
+    let vae = target.join("release/vae");
+
+    let ours = ours(&vae, &data, &o)?;
+    let torch = match find_python(&o) {
+        Some(python) => Some(torch(&python, &data, &o)?),
+        None => {
+            eprintln!(
+                "no Python with torch found (set VAE_TORCH_PYTHON or --python); skipping the reference"
+            );
+            None
+        }
+    };
+
+    println!();
+    println!(
+        "MNIST, 784-400-20 Bernoulli VAE, Adam 1e-3, batch 128, {} epochs, same machine",
+        o.epochs
+    );
+    println!(
+        "{:<34} {:>10} {:>12} {:>12}",
+        "", "s/epoch", "examples/s", "test -ELBO"
+    );
+    println!(
+        "{:<34} {:>10.2} {:>12.0} {:>12.2}",
+        format!("vae ({})", o.backend),
+        ours.epoch_s,
+        ours.samples_per_s,
+        ours.test_neg_elbo
+    );
+    if let Some(t) = &torch {
+        println!(
+            "{:<34} {:>10.2} {:>12.0} {:>12.2}",
+            "pytorch reference", t.epoch_s, t.samples_per_s, t.test_neg_elbo
+        );
+        println!(
+            "ratio ours/pytorch: epoch time {:.2}x, throughput {:.2}x, test -ELBO difference {:+.2} nats",
+            ours.epoch_s / t.epoch_s,
+            ours.samples_per_s / t.samples_per_s,
+            ours.test_neg_elbo - t.test_neg_elbo
+        );
+        println!("  ({}; {})", ours.detail, t.detail);
+    } else {
+        println!("  ({})", ours.detail);
+    }
+    Ok(())
+}
+
+fn ours(vae: &Path, data: &Path, o: &Options) -> Result<Side> {
+    let out = root()
+        .join("target/bench")
+        .join(format!("run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let epochs = o.epochs.to_string();
+    let out_s = out.to_string_lossy().into_owned();
+    let data_s = data.to_string_lossy().into_owned();
+    run(Command::new(vae).args([
+        "train",
+        "--data",
+        &data_s,
+        "--epochs",
+        &epochs,
+        "--out",
+        &out_s,
+        "--backend",
+        &o.backend,
+    ]))?;
+    let csv = std::fs::read_to_string(out.join("metrics.csv"))
+        .map_err(|e| format!("metrics.csv: {e}"))?;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("metrics.csv lacks {name}"))
+    };
+    let (split_c, seconds_c) = (col("split")?, col("seconds")?);
+    let train_s: Vec<f64> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f.get(split_c) == Some(&"train"))
+        .filter_map(|f| f.get(seconds_c).and_then(|s| s.parse().ok()))
+        .collect();
+    if train_s.is_empty() {
+        return Err("metrics.csv has no training rows".into());
+    }
+    let epoch_s = train_s.iter().sum::<f64>() / train_s.len() as f64;
+
+    let output = Command::new(vae)
+        .args(["eval", "--model", &out_s, "--json", "--backend", &o.backend])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("vae eval: {e}"))?;
+    let eval: Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("vae eval --json: {e}"))?;
+    let test_neg_elbo = eval["neg_elbo"]
+        .as_f64()
+        .ok_or("vae eval printed no neg_elbo")?;
+    // 60 000 training images less the 5 000 held out for validation.
+    let train_examples = 55_000.0;
+    Ok(Side {
+        epoch_s,
+        samples_per_s: train_examples / epoch_s,
+        test_neg_elbo,
+        detail: "ours trains on 55 000 images (5 000 held out), times exclude validation".into(),
+    })
+}
+
+fn find_python(o: &Options) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    candidates.extend(o.python.clone());
+    candidates.extend(std::env::var_os("VAE_TORCH_PYTHON").map(PathBuf::from));
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cache/vae/venv/bin/python"));
+    }
+    candidates.push("python3".into());
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import torch"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+fn torch(python: &Path, data: &Path, o: &Options) -> Result<Side> {
+    let script = root().join("bench/torch_vae_reference.py");
+    let mut cmd = Command::new(python);
+    cmd.arg(&script)
+        .args(["--epochs", &o.epochs.to_string(), "--data"])
+        .arg(data);
+    if let Some(t) = o.threads {
+        cmd.args(["--threads", &t.to_string()]);
+    }
+    eprintln!(
+        "$ {} {} --epochs {}",
+        python.display(),
+        script.display(),
+        o.epochs
+    );
+    let output = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{}: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(format!("the PyTorch reference failed ({})", output.status));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    for l in &lines {
+        eprintln!("  torch: {l}");
+    }
+    let epochs: Vec<&Value> = lines.iter().filter(|v| v.get("epoch").is_some()).collect();
+    let summary = lines
+        .iter()
+        .find(|v| v.get("summary").is_some())
+        .ok_or("no summary line from the reference")?;
+    let last = epochs.last().ok_or("no epoch lines from the reference")?;
+    let epoch_s = summary["mean_epoch_s"].as_f64().ok_or("no mean_epoch_s")?;
+    Ok(Side {
+        epoch_s,
+        samples_per_s: 60_000.0 / epoch_s,
+        test_neg_elbo: last["test_loss"].as_f64().ok_or("no test_loss")?,
+        detail: format!(
+            "torch {} with {} threads trains on 60 000 images",
+            summary["torch"].as_str().unwrap_or("?"),
+            summary["threads"]
+        ),
+    })
+}
