@@ -30,22 +30,23 @@ impl ElboTerm {
         Self::BitsPerDim,
     ];
 
-    /// Metric name as shown and logged (also the `metrics.csv` column via [`Self::column`]).
+    /// Metric name: burn-train's log file stem and the `metrics.csv` column.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::NegElbo => "-ELBO",
-            Self::Reconstruction => "Reconstruction",
-            Self::Kl => "KL",
-            Self::BitsPerDim => "Bits/dim",
-        }
-    }
-
-    pub(crate) fn column(self) -> &'static str {
         match self {
             Self::NegElbo => "neg_elbo",
             Self::Reconstruction => "recon",
             Self::Kl => "kl",
             Self::BitsPerDim => "bits_per_dim",
+        }
+    }
+
+    /// Label on the progress display.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::NegElbo => "-ELBO",
+            Self::Reconstruction => "recon",
+            Self::Kl => "KL",
+            Self::BitsPerDim => "bits/dim",
         }
     }
 }

@@ -23,7 +23,7 @@ fn column_of(metric_name: &str) -> Option<&'static str> {
     ElboTerm::ALL
         .into_iter()
         .find(|t| t.name() == metric_name)
-        .map(ElboTerm::column)
+        .map(ElboTerm::name)
 }
 
 /// One row of `metrics.csv`.

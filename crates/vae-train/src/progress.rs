@@ -72,7 +72,7 @@ impl ProgressRenderer {
         }
     }
 
-    /// "-ELBO 110.21  Reconstruction 85.30  KL 24.91  Bits/dim 0.2028"
+    /// "-ELBO 110.21  recon 85.30  KL 24.91  bits/dim 0.2028"
     fn summary(&self, final_values: bool) -> String {
         let mut parts = Vec::new();
         for term in ElboTerm::ALL {
@@ -83,7 +83,7 @@ impl ProgressRenderer {
                 .or_else(|| (r.count > 0).then(|| r.sum / r.count as f64));
             if let Some(v) = value {
                 let digits = if term == ElboTerm::BitsPerDim { 4 } else { 2 };
-                parts.push(format!("{} {v:.digits$}", term.name()));
+                parts.push(format!("{} {v:.digits$}", term.label()));
             }
         }
         parts.join("  ")
