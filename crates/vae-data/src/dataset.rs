@@ -99,6 +99,33 @@ impl ImageDataset {
         Ok(Self::from_pixels(images.data, rows, cols, labels))
     }
 
+    /// Writes these examples as raw IDX files of `partition` in `dir` (labels when present).
+    pub fn save_idx(&self, dir: &Path, partition: Partition) -> Result<()> {
+        let prefix = partition.prefix();
+        let (rows, cols) = self.image_shape();
+        let items: Vec<ImageItem> = (0..self.len()).filter_map(|i| self.item(i)).collect();
+        let pixels: Vec<u8> = items
+            .iter()
+            .flat_map(|i| i.pixels.iter().copied())
+            .collect();
+        let path = dir.join(format!("{prefix}-images-idx3-ubyte"));
+        idx::write_u8(&path, &[items.len(), rows, cols], &pixels).map_err(|source| {
+            DataError::Io {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        if self.has_labels() {
+            let labels: Vec<u8> = items.iter().filter_map(|i| i.label).collect();
+            let path = dir.join(format!("{prefix}-labels-idx1-ubyte"));
+            idx::write_u8(&path, &[labels.len()], &labels).map_err(|source| DataError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Image height and width of one partition, read from the image file's header alone.
     pub fn probe_shape(dir: &Path, partition: Partition) -> Result<(usize, usize)> {
         if !dir.is_dir() {

@@ -221,6 +221,22 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
     Ok(filled)
 }
 
+/// Writes an unsigned-byte IDX file (raw). `data.len()` must be the product of `dims`.
+pub fn write_u8(path: &Path, dims: &[usize], data: &[u8]) -> std::io::Result<()> {
+    let invalid = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, m.to_string());
+    if dims.iter().product::<usize>() != data.len() {
+        return Err(invalid("IDX data length does not match its dimensions"));
+    }
+    let rank = u8::try_from(dims.len()).map_err(|_| invalid("IDX rank above 255"))?;
+    let mut bytes = vec![0, 0, TYPE_U8, rank];
+    for &d in dims {
+        let d = u32::try_from(d).map_err(|_| invalid("IDX dimension above u32::MAX"))?;
+        bytes.extend(d.to_be_bytes());
+    }
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes)
+}
+
 /// Finds `stem` or `stem.gz` in `dir`, also accepting the `name.idxN-ubyte` spelling.
 pub fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
     let alt = stem.replacen("-idx", ".idx", 1);
@@ -277,6 +293,22 @@ mod tests {
     }
 
     #[test]
+    fn write_then_read_round_trips() {
+        let dir = tmp();
+        let p = dir.join("w");
+        let data: Vec<u8> = (0..24).collect();
+        write_u8(&p, &[2, 3, 4], &data).expect("write");
+        assert_eq!(
+            read_u8(&p, &[3]).expect("read"),
+            IdxArray {
+                dims: vec![2, 3, 4],
+                data
+            }
+        );
+        assert!(write_u8(&p, &[2, 2], &[0; 3]).is_err());
+    }
+
+    #[test]
     fn reads_raw_and_gzip_identically() {
         let dir = tmp();
         let mut bytes = header(0x08, &[2, 2, 3]);
@@ -305,7 +337,8 @@ mod tests {
         // A 12-byte header claiming 4 G elements must fail on size, not allocate.
         let huge = header(0x08, &[u32::MAX, 1]);
 
-        let cases: Vec<(&str, Vec<u8>, fn(&DataError) -> bool)> = vec![
+        type Check = fn(&DataError) -> bool;
+        let cases: Vec<(&str, Vec<u8>, Check)> = vec![
             ("magic", bad_magic, |e| {
                 matches!(e, DataError::BadMagic { .. })
             }),

@@ -1,0 +1,205 @@
+//! The `vae` binary end to end: training, evaluation, info, and errors on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use vae_data::{ImageDataset, Partition, default_data_dir};
+
+fn vae(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vae"))
+        .args(args)
+        .output()
+        .expect("vae runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("vae-cli-tests-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create");
+    for (partition, n) in [(Partition::Train, n_train), (Partition::Test, n_test)] {
+        ImageDataset::load_idx(&default_data_dir(), partition)
+            .expect("bundled MNIST")
+            .take(n)
+            .save_idx(dir, partition)
+            .expect("write subset");
+    }
+    dir.to_path_buf()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A failed command: exit code 1, one `error:` line on stderr containing `needle`, no panic.
+fn assert_clean_failure(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(stderr.starts_with("error: "), "stderr: {stderr}");
+    assert!(stderr.contains(needle), "`{needle}` not in: {stderr}");
+}
+
+#[test]
+fn train_eval_info_round_trip_on_a_subset() {
+    let root = temp_dir("round-trip");
+    let data = mnist_subset(&root.join("data"), 1200, 100);
+    let run = root.join("run");
+    let out = vae(&[
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--epochs",
+        "1",
+        "--valid-size",
+        "200",
+        "--latent",
+        "8",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("epoch 1/1 train") && stderr.contains("epoch 1/1 valid"),
+        "{stderr}"
+    );
+
+    for backend in ["flex", "ndarray"] {
+        let out = vae(&[
+            "eval",
+            "--model",
+            s(&run),
+            "--json",
+            "--iw",
+            "20",
+            "--iw-examples",
+            "10",
+            "--backend",
+            backend,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        for key in ["neg_elbo", "recon", "kl", "bits_per_dim", "nll_iw", "k"] {
+            assert!(
+                v.get(key).is_some_and(|x| !x.is_null()),
+                "{backend}: missing {key} in {v}"
+            );
+        }
+        assert_eq!(v["k"], 20);
+        assert_eq!(v["examples"], 100);
+    }
+    let out = vae(&["info", "--model", s(&run)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("784-400-8"), "{text}");
+}
+
+#[test]
+fn malformed_idx_files_give_one_clear_error() {
+    let root = temp_dir("malformed");
+    let good = mnist_subset(&root.join("good"), 100, 10);
+    let images = std::fs::read(good.join("train-images-idx3-ubyte")).expect("read");
+    let labels = std::fs::read(good.join("train-labels-idx1-ubyte")).expect("read");
+
+    let mut bad_magic = images.clone();
+    bad_magic[0] = 0x42;
+    let truncated = images[..images.len() - 7].to_vec();
+    let mut fewer_labels = labels.clone();
+    fewer_labels[7] = 99; // header says 99 labels ...
+    fewer_labels.truncate(8 + 99); // ... and holds 99
+
+    let cases: [(&str, Vec<u8>, Vec<u8>, &str); 3] = [
+        ("magic", bad_magic, labels.clone(), "not an IDX file"),
+        ("truncated", truncated, labels.clone(), "truncated"),
+        (
+            "count",
+            images.clone(),
+            fewer_labels,
+            "holds 100 images but",
+        ),
+    ];
+    for (name, img, lab, needle) in cases {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("train-images-idx3-ubyte"), img).expect("write");
+        std::fs::write(dir.join("train-labels-idx1-ubyte"), lab).expect("write");
+        let run = root.join(format!("run-{name}"));
+        let out = vae(&[
+            "train",
+            "--data",
+            s(&dir),
+            "--out",
+            s(&run),
+            "--epochs",
+            "1",
+        ]);
+        assert_clean_failure(&out, needle);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("train-"),
+            "the file is named"
+        );
+        assert!(!run.join("model.bpk").exists(), "{name}: no model written");
+    }
+}
+
+#[test]
+fn missing_directories_and_bad_models_give_one_clear_error() {
+    let root = temp_dir("missing");
+    let nowhere = root.join("nowhere");
+    assert_clean_failure(
+        &vae(&["train", "--data", s(&nowhere), "--out", s(&root.join("r"))]),
+        "does not exist",
+    );
+    assert_clean_failure(&vae(&["eval", "--model", s(&nowhere)]), "nowhere");
+    assert_clean_failure(&vae(&["info", "--model", s(&nowhere)]), "nowhere");
+
+    // A model directory whose config.json describes another architecture than its weights.
+    let data = mnist_subset(&root.join("data"), 300, 10);
+    let run = root.join("run");
+    let out = vae(&[
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--epochs",
+        "1",
+        "--valid-size",
+        "50",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(run.join("config.json")).expect("config");
+    std::fs::write(
+        run.join("config.json"),
+        config.replace("\"latent_dim\": 20", "\"latent_dim\": 16"),
+    )
+    .expect("edit");
+    assert_clean_failure(&vae(&["eval", "--model", s(&run)]), "do not match");
+
+    assert_clean_failure(
+        &vae(&["eval", "--model", s(&run), "--device", "cuda"]),
+        "CPU only",
+    );
+    assert_clean_failure(
+        &vae(&["train", "--out", s(&run), "--resume", "--latent", "4"]),
+        "--latent cannot be combined with --resume",
+    );
+}
