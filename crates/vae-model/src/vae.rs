@@ -111,7 +111,7 @@ impl Vae {
         self.likelihood
     }
 
-    /// Weight of the KL term in [`Vae::loss`].
+    /// Weight of the KL term in the training loss ([`Elbo::loss`]).
     pub fn beta(&self) -> f64 {
         self.beta
     }
