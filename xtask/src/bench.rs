@@ -151,13 +151,21 @@ fn ours(vae: &Path, data: &Path, o: &Options) -> Result<Side> {
     let test_neg_elbo = eval["neg_elbo"]
         .as_f64()
         .ok_or("vae eval printed no neg_elbo")?;
-    // 60 000 training images less the 5 000 held out for validation.
-    let train_examples = 55_000.0;
+    let config: Value = std::fs::read(out.join("config.json"))
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        .map_err(|e| format!("config.json: {e}"))?;
+    let held_out = config["data"]["valid_size"]
+        .as_f64()
+        .ok_or("config.json lacks data.valid_size")?;
+    let train_examples = 60_000.0 - held_out;
     Ok(Side {
         epoch_s,
         samples_per_s: train_examples / epoch_s,
         test_neg_elbo,
-        detail: "ours trains on 55 000 images (5 000 held out), times exclude validation".into(),
+        detail: format!(
+            "ours trains on {train_examples} images ({held_out} held out for validation; times exclude validation)"
+        ),
     })
 }
 

@@ -123,7 +123,7 @@ pub struct TrainArgs {
     /// How pixel bytes become inputs. [default: none]
     #[arg(long, value_enum)]
     pub binarize: Option<BinarizeName>,
-    /// Training examples held out for validation. [default: 5000]
+    /// Training examples held out for validation (a seeded random subset). [default: 1000]
     #[arg(long)]
     pub valid_size: Option<usize>,
     /// Seed for initialisation, shuffling, the validation split, sampling and binarisation.

@@ -108,7 +108,7 @@ fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
             dir,
             image_shape: (rows, cols),
             binarize,
-            valid_size: args.valid_size.unwrap_or(5000),
+            valid_size: args.valid_size.unwrap_or(1000),
         },
         optimizer: OptimizerConfig {
             lr: args.lr.unwrap_or(1e-3),
