@@ -203,3 +203,24 @@ fn missing_directories_and_bad_models_give_one_clear_error() {
         "--latent cannot be combined with --resume",
     );
 }
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let root = temp_dir("seed");
+    let data = mnist_subset(&root.join("data"), 800, 50);
+    let metrics = |name: &str, seed: &str| {
+        let run = root.join(name);
+        let out = vae(&["train", "--data", s(&data), "--out", s(&run), "--epochs", "2", "--valid-size", "100", "--seed", seed]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // Every column but the wall-clock seconds.
+        std::fs::read_to_string(run.join("metrics.csv"))
+            .expect("metrics.csv")
+            .lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string())
+            .collect::<Vec<_>>()
+    };
+    let a = metrics("a", "7");
+    assert_eq!(a.len(), 5, "{a:?}");
+    assert_eq!(a, metrics("b", "7"), "same seed, different run");
+    assert_ne!(a, metrics("c", "8"), "the seed has no effect");
+}

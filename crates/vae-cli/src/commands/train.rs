@@ -1,4 +1,4 @@
-use anyhow::{Context, Result};
+use anyhow::Result;
 use vae_data::{Binarize, default_data_dir};
 use vae_model::{Activation, Likelihood, VaeConfig};
 use vae_train::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainOptions, TrainingConfig, train};
@@ -69,8 +69,8 @@ fn resume_config(args: &TrainArgs) -> Result<Option<TrainingConfig>> {
 fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
     let dir = args.data.clone().unwrap_or_else(default_data_dir);
     let dir = dir.canonicalize().unwrap_or(dir);
-    let (rows, cols) = vae_data::ImageDataset::probe_shape(&dir, vae_data::Partition::Train)
-        .with_context(|| format!("cannot use `{}` as training data", dir.display()))?;
+    // Data errors name the file, so they need no extra context.
+    let (rows, cols) = vae_data::ImageDataset::probe_shape(&dir, vae_data::Partition::Train)?;
 
     let likelihood = match args.likelihood.unwrap_or(LikelihoodName::Bernoulli) {
         LikelihoodName::Bernoulli => Likelihood::Bernoulli,
