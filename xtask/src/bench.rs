@@ -50,11 +50,36 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let o = parse(args)?;
     let root = root();
     let data = root.join("data/mnist");
-    run(cargo().args(["build", "--release", "-p", "vae-cli"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
+    // The tch backend needs libtorch at build and run time, in its own target directory.
+    let torch_env = if o.backend == "tch" {
+        Some(crate::libtorch::find().ok_or(format!(
+            "--backend tch needs libtorch. {}",
+            crate::libtorch::HOW
+        ))?)
+    } else {
+        None
+    };
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "vae-cli"]);
+    if let Some(t) = &torch_env {
+        t.apply(&mut build);
+        build.args(["--features", "tch"]);
+    }
+    run(&mut build)?;
+    let target = build
+        .get_envs()
+        .find(|(k, _)| *k == "CARGO_TARGET_DIR")
+        .and_then(|(_, v)| v.map(PathBuf::from))
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
         .unwrap_or(root.join("target"));
-    let vae = target.join("release/vae");
+    let binary = target.join("release/vae");
+    let vae = || {
+        let mut cmd = Command::new(&binary);
+        if let Some(t) = &torch_env {
+            t.apply(&mut cmd);
+        }
+        cmd
+    };
 
     let ours = ours(&vae, &data, &o)?;
     let torch = match find_python(&o) {
@@ -101,7 +126,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn ours(vae: &Path, data: &Path, o: &Options) -> Result<Side> {
+fn ours(vae: &dyn Fn() -> Command, data: &Path, o: &Options) -> Result<Side> {
     let out = root()
         .join("target/bench")
         .join(format!("run-{}", std::process::id()));
@@ -109,7 +134,7 @@ fn ours(vae: &Path, data: &Path, o: &Options) -> Result<Side> {
     let epochs = o.epochs.to_string();
     let out_s = out.to_string_lossy().into_owned();
     let data_s = data.to_string_lossy().into_owned();
-    run(Command::new(vae).args([
+    run(vae().args([
         "train",
         "--data",
         &data_s,
@@ -141,7 +166,7 @@ fn ours(vae: &Path, data: &Path, o: &Options) -> Result<Side> {
     }
     let epoch_s = train_s.iter().sum::<f64>() / train_s.len() as f64;
 
-    let output = Command::new(vae)
+    let output = vae()
         .args(["eval", "--model", &out_s, "--json", "--backend", &o.backend])
         .stderr(Stdio::inherit())
         .output()

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod libtorch;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci                      fmt --check, clippy -D warnings, tests (flex + ndarray), docs -D warnings
+  ci                      fmt --check, clippy -D warnings, tests (flex + ndarray), docs -D warnings,
+                          then the tests again with libtorch (tch, CPU) when libtorch is found
   bench [options]         train with `vae` and with bench/torch_vae_reference.py, print both
       --epochs N          epochs for both (default 3)
       --threads N         intra-op threads for PyTorch (default: all cores, as ours uses)
@@ -75,6 +77,9 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
+/// The features that add libtorch to every crate's tests.
+const TCH_FEATURES: &str = "vae-cli/tch,vae-model/tch,vae-data/tch,vae-train/tch";
+
 fn ci() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args([
@@ -89,6 +94,33 @@ fn ci() -> Result<()> {
     run(cargo()
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
-    eprintln!("xtask ci: all steps passed");
+    match libtorch::find() {
+        Some(torch) => {
+            eprintln!("xtask ci: tch leg with {}", torch.describe());
+            let mut clippy = cargo();
+            torch.apply(&mut clippy);
+            run(clippy.args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--features",
+                TCH_FEATURES,
+                "--",
+                "-D",
+                "warnings",
+            ]))?;
+            let mut test = cargo();
+            torch.apply(&mut test);
+            run(test.args(["test", "--workspace", "--features", TCH_FEATURES]))?;
+            eprintln!("xtask ci: all steps passed, flex + ndarray + tch (libtorch CPU)");
+        }
+        None => {
+            eprintln!(
+                "xtask ci: SKIPPED the tch leg: no libtorch found. {}",
+                libtorch::HOW
+            );
+            eprintln!("xtask ci: all steps passed, flex + ndarray");
+        }
+    }
     Ok(())
 }

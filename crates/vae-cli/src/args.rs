@@ -36,10 +36,11 @@ pub enum Command {
 /// Where a command computes.
 #[derive(Debug, Args, Clone)]
 pub struct ComputeArgs {
-    /// Tensor backend. flex (default) and ndarray are pure-Rust CPU backends.
+    /// Tensor backend. flex (default) and ndarray are pure-Rust CPU backends; tch is libtorch
+    /// (CPU or CUDA) and needs a build with `--features tch`.
     #[arg(long, value_enum, default_value_t = BackendName::Flex)]
     pub backend: BackendName,
-    /// Device: cpu, or cuda / cuda:N for GPU backends.
+    /// Device: cpu, or cuda / cuda:N (GPU N) with --backend tch.
     #[arg(long, default_value = "cpu")]
     pub device: String,
 }
@@ -50,6 +51,8 @@ pub enum BackendName {
     Flex,
     /// burn's older pure-Rust CPU backend (deprecated by burn 0.22, about 2× slower here).
     Ndarray,
+    /// libtorch through burn-tch, on CPU or CUDA.
+    Tch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

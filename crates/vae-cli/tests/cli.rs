@@ -210,8 +210,24 @@ fn the_same_seed_gives_the_same_run() {
     let data = mnist_subset(&root.join("data"), 800, 50);
     let metrics = |name: &str, seed: &str| {
         let run = root.join(name);
-        let out = vae(&["train", "--data", s(&data), "--out", s(&run), "--epochs", "2", "--valid-size", "100", "--seed", seed]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = vae(&[
+            "train",
+            "--data",
+            s(&data),
+            "--out",
+            s(&run),
+            "--epochs",
+            "2",
+            "--valid-size",
+            "100",
+            "--seed",
+            seed,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Every column but the wall-clock seconds.
         std::fs::read_to_string(run.join("metrics.csv"))
             .expect("metrics.csv")

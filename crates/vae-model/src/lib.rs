@@ -37,5 +37,10 @@ pub const LN_2PI: f64 = 1.837_877_066_409_345_5;
 pub(crate) fn test_devices() -> Vec<burn::tensor::Device> {
     #[allow(deprecated)] // burn 0.22 deprecates ndarray; our users still ask for it.
     let ndarray = burn::tensor::Device::ndarray();
-    vec![burn::tensor::Device::flex(), ndarray]
+    #[allow(unused_mut)]
+    let mut devices = vec![burn::tensor::Device::flex(), ndarray];
+    #[cfg(feature = "tch")]
+    #[allow(deprecated)] // burn 0.22 deprecates burn-tch; it is our libtorch backend.
+    devices.push(burn::tensor::Device::libtorch());
+    devices
 }

@@ -77,7 +77,9 @@ impl TrainingConfig {
             return bad("--batch-size must be at least 1".into());
         }
         if self.data.valid_size == 0 {
-            return bad("--valid-size must be at least 1: training reports validation metrics".into());
+            return bad(
+                "--valid-size must be at least 1: training reports validation metrics".into(),
+            );
         }
         if !(self.optimizer.lr.is_finite() && self.optimizer.lr > 0.0) {
             return bad(format!("--lr must be positive, got {}", self.optimizer.lr));

@@ -12,7 +12,12 @@ use vae_train::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainOptions, Train
 pub fn devices() -> Vec<(&'static str, Device)> {
     #[allow(deprecated)] // burn 0.22 deprecates ndarray; we keep supporting it.
     let ndarray = Device::ndarray();
-    vec![("flex", Device::flex()), ("ndarray", ndarray)]
+    #[allow(unused_mut)]
+    let mut devices = vec![("flex", Device::flex()), ("ndarray", ndarray)];
+    #[cfg(feature = "tch")]
+    #[allow(deprecated)] // burn 0.22 deprecates burn-tch; it is our libtorch backend.
+    devices.push(("tch", Device::libtorch()));
+    devices
 }
 
 /// A fresh, empty directory unique to this test.
