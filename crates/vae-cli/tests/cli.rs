@@ -37,6 +37,19 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// `vae train` on `data` into `run` with extra flags; must succeed.
+fn train_ok(data: &Path, run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--data", s(data), "--out", s(run)];
+    args.extend_from_slice(extra);
+    let out = vae(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A failed command: exit code 1, one `error:` line on stderr containing `needle`, no panic.
 fn assert_clean_failure(out: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -51,23 +64,10 @@ fn train_eval_info_round_trip_on_a_subset() {
     let root = temp_dir("round-trip");
     let data = mnist_subset(&root.join("data"), 1200, 100);
     let run = root.join("run");
-    let out = vae(&[
-        "train",
-        "--data",
-        s(&data),
-        "--out",
-        s(&run),
-        "--epochs",
-        "1",
-        "--valid-size",
-        "200",
-        "--latent",
-        "8",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = train_ok(
+        &data,
+        &run,
+        &["--epochs", "1", "--valid-size", "200", "--latent", "8"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -170,22 +170,7 @@ fn missing_directories_and_bad_models_give_one_clear_error() {
     // A model directory whose config.json describes another architecture than its weights.
     let data = mnist_subset(&root.join("data"), 300, 10);
     let run = root.join("run");
-    let out = vae(&[
-        "train",
-        "--data",
-        s(&data),
-        "--out",
-        s(&run),
-        "--epochs",
-        "1",
-        "--valid-size",
-        "50",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    train_ok(&data, &run, &["--epochs", "1", "--valid-size", "50"]);
     let config = std::fs::read_to_string(run.join("config.json")).expect("config");
     std::fs::write(
         run.join("config.json"),
@@ -210,23 +195,10 @@ fn the_same_seed_gives_the_same_run() {
     let data = mnist_subset(&root.join("data"), 800, 50);
     let metrics = |name: &str, seed: &str| {
         let run = root.join(name);
-        let out = vae(&[
-            "train",
-            "--data",
-            s(&data),
-            "--out",
-            s(&run),
-            "--epochs",
-            "2",
-            "--valid-size",
-            "100",
-            "--seed",
-            seed,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        train_ok(
+            &data,
+            &run,
+            &["--epochs", "2", "--valid-size", "100", "--seed", seed],
         );
         // Every column but the wall-clock seconds.
         std::fs::read_to_string(run.join("metrics.csv"))
