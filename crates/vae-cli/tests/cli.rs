@@ -212,3 +212,43 @@ fn the_same_seed_gives_the_same_run() {
     assert_eq!(a, metrics("b", "7"), "same seed, different run");
     assert_ne!(a, metrics("c", "8"), "the seed has no effect");
 }
+
+/// libtorch on CPU: train there, then evaluate on libtorch and on flex (model directories are
+/// backend-neutral).
+#[cfg(feature = "tch")]
+#[test]
+fn tch_backend_trains_and_its_model_evaluates_on_flex_too() {
+    let root = temp_dir("tch");
+    let data = mnist_subset(&root.join("data"), 1000, 100);
+    let run = root.join("run");
+    train_ok(
+        &data,
+        &run,
+        &[
+            "--epochs",
+            "1",
+            "--valid-size",
+            "100",
+            "--backend",
+            "tch",
+            "--device",
+            "cpu",
+        ],
+    );
+    let eval = |backend: &str| {
+        let out = vae(&["eval", "--model", s(&run), "--json", "--backend", backend]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["kl"].as_f64().expect("kl")
+    };
+    // The KL term is deterministic given the weights: the same on both backends.
+    let (tch, flex) = (eval("tch"), eval("flex"));
+    assert!(
+        (tch - flex).abs() < 1e-3 * flex.abs(),
+        "tch {tch} vs flex {flex}"
+    );
+}
