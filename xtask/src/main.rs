@@ -12,7 +12,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci                      fmt --check, clippy -D warnings, tests (flex + ndarray), docs -D warnings,
-                          then the tests again with libtorch (tch, CPU) when libtorch is found
+                          then clippy and the tests again with libtorch (tch, CPU) when found
   bench [options]         train with `vae` and with bench/torch_vae_reference.py, print both
       --epochs N          epochs for both (default 3)
       --threads N         intra-op threads for PyTorch (default: all cores, as ours uses)
