@@ -103,20 +103,26 @@ impl ImageDataset {
     pub fn save_idx(&self, dir: &Path, partition: Partition) -> Result<()> {
         let prefix = partition.prefix();
         let (rows, cols) = self.image_shape();
-        let items: Vec<ImageItem> = (0..self.len()).filter_map(|i| self.item(i)).collect();
-        let pixels: Vec<u8> = items
+        let dim = self.dim();
+        let pixels: Vec<u8> = self
+            .indices
             .iter()
-            .flat_map(|i| i.pixels.iter().copied())
+            .flat_map(|&i| &self.storage.pixels[i * dim..(i + 1) * dim])
+            .copied()
             .collect();
         let path = dir.join(format!("{prefix}-images-idx3-ubyte"));
-        idx::write_u8(&path, &[items.len(), rows, cols], &pixels).map_err(|source| {
+        idx::write_u8(&path, &[self.len(), rows, cols], &pixels).map_err(|source| {
             DataError::Io {
                 path: path.clone(),
                 source,
             }
         })?;
-        if self.has_labels() {
-            let labels: Vec<u8> = items.iter().filter_map(|i| i.label).collect();
+        if let Some(all) = &self.storage.labels {
+            let labels: Vec<u8> = self
+                .indices
+                .iter()
+                .filter_map(|&i| all.get(i).copied())
+                .collect();
             let path = dir.join(format!("{prefix}-labels-idx1-ubyte"));
             idx::write_u8(&path, &[labels.len()], &labels).map_err(|source| DataError::Io {
                 path: path.clone(),

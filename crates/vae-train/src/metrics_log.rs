@@ -10,20 +10,19 @@ use burn::train::logger::MetricLogger;
 use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
 use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
 
-use crate::metric::ElboTerm;
 use crate::{Result, TrainError};
 
 /// Columns after `epoch,split`, in file order.
 const COLUMNS: [&str; 6] = ["loss", "neg_elbo", "recon", "kl", "bits_per_dim", "seconds"];
 
+/// The column of a metric: the ELBO metrics are named after their columns; burn's is "Loss".
 fn column_of(metric_name: &str) -> Option<&'static str> {
-    if metric_name == "Loss" {
-        return Some("loss");
-    }
-    ElboTerm::ALL
-        .into_iter()
-        .find(|t| t.name() == metric_name)
-        .map(ElboTerm::name)
+    let name = if metric_name == "Loss" {
+        "loss"
+    } else {
+        metric_name
+    };
+    COLUMNS.into_iter().find(|c| *c == name)
 }
 
 /// One row of `metrics.csv`.
