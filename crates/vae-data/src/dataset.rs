@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use burn::data::dataset::{Dataset, DatasetError};
@@ -43,6 +43,8 @@ struct Storage {
     labels: Option<Vec<u8>>,
     rows: usize,
     cols: usize,
+    /// The images file it was read from, for error messages.
+    source: Option<PathBuf>,
 }
 
 /// Greyscale images held in memory, or a subset of them (a split shares the storage).
@@ -61,6 +63,7 @@ impl ImageDataset {
             labels,
             rows,
             cols,
+            source: None,
         };
         Self {
             storage: Arc::new(storage),
@@ -96,7 +99,16 @@ impl ImageDataset {
             Err(DataError::MissingFile { .. }) => None,
             Err(e) => return Err(e),
         };
-        Ok(Self::from_pixels(images.data, rows, cols, labels))
+        let mut dataset = Self::from_pixels(images.data, rows, cols, labels);
+        if let Some(storage) = Arc::get_mut(&mut dataset.storage) {
+            storage.source = Some(images_path);
+        }
+        Ok(dataset)
+    }
+
+    /// The images file the dataset was read from (`None` when built in memory).
+    pub fn source(&self) -> Option<&Path> {
+        self.storage.source.as_deref()
     }
 
     /// Writes these examples as raw IDX files of `partition` in `dir` (labels when present).

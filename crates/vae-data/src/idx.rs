@@ -221,7 +221,7 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
     Ok(filled)
 }
 
-/// Writes an unsigned-byte IDX file (raw). `data.len()` must be the product of `dims`.
+/// Writes an unsigned-byte IDX file (raw, atomically). `data.len()` must be the product of `dims`.
 pub fn write_u8(path: &Path, dims: &[usize], data: &[u8]) -> std::io::Result<()> {
     let invalid = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, m.to_string());
     if dims.iter().product::<usize>() != data.len() {
@@ -234,7 +234,7 @@ pub fn write_u8(path: &Path, dims: &[usize], data: &[u8]) -> std::io::Result<()>
         bytes.extend(d.to_be_bytes());
     }
     bytes.extend_from_slice(data);
-    std::fs::write(path, bytes)
+    crate::write_atomic(path, &bytes)
 }
 
 /// Finds `stem` or `stem.gz` in `dir`, also accepting the `name.idxN-ubyte` spelling.

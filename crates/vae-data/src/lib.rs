@@ -7,14 +7,18 @@
 //! - [`VaeBatcher`]: turns items into `[batch, dim]` float tensors in [0, 1], optionally
 //!   binarised.
 //!
+//! - [`write_atomic`]: the crash-safe whole-file write every output of the workspace uses.
+//!
 //! This crate knows nothing about models.
 
+mod atomic;
 mod batch;
 mod dataset;
 mod error;
 pub mod idx;
 mod locate;
 
+pub use atomic::{remove_stale_temp_files, write_atomic};
 pub use batch::{Binarize, VaeBatch, VaeBatcher};
 pub use dataset::{ImageDataset, ImageItem, Partition};
 pub use error::{DataError, Result};

@@ -54,6 +54,28 @@ impl VaeConfig {
         self.likelihood.validate()
     }
 
+    /// The number of scalar parameters of the model, or `None` if it overflows `usize`.
+    /// Lets a loader compare a weights file's size with the config before allocating.
+    pub fn num_params(&self) -> Option<usize> {
+        let linear = |i: usize, o: usize| i.checked_mul(o)?.checked_add(o);
+        let mut widths = vec![self.input_dim];
+        widths.extend(&self.hidden);
+        let mut total = 0usize;
+        for pair in widths.windows(2) {
+            // The encoder layer and its mirror in the decoder.
+            total = total.checked_add(linear(pair[0], pair[1])?)?;
+            total = total.checked_add(linear(pair[1], pair[0])?)?;
+        }
+        let last = *widths.last()?;
+        // Encoder mean and log-variance heads, decoder input layer.
+        total = total.checked_add(linear(last, self.latent_dim)?.checked_mul(2)?)?;
+        total = total.checked_add(linear(self.latent_dim, last)?)?;
+        if matches!(self.likelihood, Likelihood::GaussianLearned) {
+            total = total.checked_add(self.input_dim)?;
+        }
+        Some(total)
+    }
+
     /// Builds a freshly initialised model on `device` (use `device.autodiff()` to train it).
     ///
     /// ```
@@ -233,6 +255,25 @@ mod tests {
             .with_hidden(vec![16])
             .with_latent_dim(3)
             .with_likelihood(likelihood)
+    }
+
+    #[test]
+    fn num_params_counts_what_init_allocates() {
+        let device = Device::flex();
+        for (hidden, likelihood) in [
+            (vec![], Likelihood::Bernoulli),
+            (vec![16], Likelihood::GaussianLearned),
+            (vec![7, 5], Likelihood::Bernoulli),
+        ] {
+            let config = small(likelihood).with_hidden(hidden);
+            assert_eq!(config.num_params(), Some(config.init(&device).num_params()));
+        }
+        assert_eq!(
+            small(Likelihood::Bernoulli)
+                .with_hidden(vec![usize::MAX])
+                .num_params(),
+            None
+        );
     }
 
     fn binary_batch(device: &Device) -> Tensor<2> {
