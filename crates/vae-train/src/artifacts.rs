@@ -1,6 +1,5 @@
 //! The run directory: paths, atomic writes, and loading a trained model.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
@@ -56,32 +55,12 @@ impl RunDir {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// readers see either the old file or the whole new one.
+/// [`vae_data::write_atomic`] with this crate's error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| TrainError::Io {
+    vae_data::write_atomic(path, bytes).map_err(|source| TrainError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    })
 }
 
 /// Saves a model's weights atomically.
@@ -94,6 +73,34 @@ pub(crate) fn save_model(vae: Vae, path: &Path) -> Result<()> {
             why: e.to_string(),
         })?;
     write_atomic(path, &bytes)
+}
+
+/// Refuses a weights file too small for the model `config` describes, before the model is
+/// allocated (a forged config must not make us allocate terabytes).
+pub(crate) fn check_weights_size(config: &vae_model::VaeConfig, path: &Path) -> Result<()> {
+    let len = std::fs::metadata(path)
+        .map_err(|source| TrainError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    // Half precision is the most compact a burnpack tensor could be stored in.
+    let needed = config
+        .num_params()
+        .and_then(|n| n.checked_mul(2))
+        .and_then(|n| u64::try_from(n).ok());
+    match needed {
+        Some(needed) if needed <= len => Ok(()),
+        _ => Err(TrainError::BadWeights {
+            path: path.to_path_buf(),
+            why: format!(
+                "{len} bytes cannot hold the {} parameters that config.json describes",
+                config
+                    .num_params()
+                    .map_or("more than 2^64".to_string(), |n| n.to_string())
+            ),
+        }),
+    }
 }
 
 /// Loads weights from `path` into `module`, with errors that name the file.
@@ -161,6 +168,7 @@ impl TrainedModel {
         }
         let run = RunDir::new(dir);
         let config = TrainingConfig::load(&run.config())?;
+        check_weights_size(&config.model, &run.model())?;
         let vae = load_weights(config.model.init(device), &run.model())?;
         Ok(Self {
             dir: dir.to_path_buf(),

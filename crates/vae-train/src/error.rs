@@ -36,8 +36,10 @@ pub enum TrainError {
         why: String,
     },
     /// The data does not fit the model.
-    #[error("data has {data} values per example but the model expects {model}")]
+    #[error("{file} has {data} values per example but the model expects {model}")]
     DimMismatch {
+        /// The data file (or "the data" when it has none).
+        file: String,
         /// Values per example in the data.
         data: usize,
         /// `input_dim` of the model.
@@ -57,6 +59,19 @@ pub enum TrainError {
         /// The run directory.
         path: PathBuf,
     },
+    /// The loss became NaN, infinite or exploded; checkpoints of earlier epochs are kept.
+    #[error(
+        "training diverged: {at}, with learning rate {lr}; {kept}. Try a lower --lr (e.g. {suggested})",
+        suggested = lr / 10.0
+    )]
+    Diverged {
+        /// Where it happened.
+        at: crate::Divergence,
+        /// The learning rate of the run.
+        lr: f64,
+        /// What the run directory still holds.
+        kept: String,
+    },
     /// Training stopped with an error inside burn-train.
     #[error("training failed: {0}")]
     Training(String),
@@ -67,3 +82,9 @@ pub enum TrainError {
 
 /// Result with [`TrainError`].
 pub type Result<T> = std::result::Result<T, TrainError>;
+
+/// "`path`" of a dataset's file, for messages.
+pub(crate) fn describe_source(data: &vae_data::ImageDataset) -> String {
+    data.source()
+        .map_or("the data".into(), |p| format!("`{}`", p.display()))
+}

@@ -63,6 +63,7 @@ fn sum(t: Tensor<1>) -> Result<f64> {
 fn check_dim(vae: &Vae, data: &ImageDataset) -> Result<()> {
     if data.dim() != vae.input_dim() {
         return Err(TrainError::DimMismatch {
+            file: crate::error::describe_source(data),
             data: data.dim(),
             model: vae.input_dim(),
         });
