@@ -5,9 +5,11 @@
 //! epoch for `--resume`, and `metrics.csv` one row per epoch and split.
 
 mod artifacts;
+mod checkpoint;
 mod config;
 mod error;
 mod evaluate;
+mod guard;
 mod metric;
 mod metrics_log;
 mod output;
@@ -21,5 +23,6 @@ pub use artifacts::{
 pub use config::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainingConfig};
 pub use error::{Result, TrainError};
 pub use evaluate::{EvalReport, IwReport, evaluate, importance_weighted_nll};
+pub use guard::Divergence;
 pub use metrics_log::{EpochRow, read_metrics};
 pub use train::{TrainOptions, TrainSummary, train};

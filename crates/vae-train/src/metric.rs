@@ -7,6 +7,7 @@ use burn::train::metric::{
     SerializedEntry,
 };
 
+use crate::guard::DivergenceGuard;
 use crate::output::ElboInput;
 
 /// Which ELBO term a metric reports.
@@ -57,6 +58,16 @@ pub(crate) struct ElboMetric {
     term: ElboTerm,
     name: MetricName,
     state: NumericMetricState,
+    watch: Option<Watch>,
+}
+
+/// What a metric needs to report a divergence: burn's metadata has the step but not the epoch.
+#[derive(Clone)]
+struct Watch {
+    guard: DivergenceGuard,
+    split: &'static str,
+    /// burn-train clears metrics once at the end of each epoch.
+    epoch: usize,
 }
 
 impl ElboMetric {
@@ -65,7 +76,23 @@ impl ElboMetric {
             term,
             name: Arc::new(term.name().to_string()),
             state: NumericMetricState::new(),
+            watch: None,
         }
+    }
+
+    /// Reports non-finite −ELBO values of `split`, whose first epoch is `epoch`, to `guard`.
+    pub(crate) fn watched(
+        mut self,
+        guard: &DivergenceGuard,
+        split: &'static str,
+        epoch: usize,
+    ) -> Self {
+        self.watch = Some(Watch {
+            guard: guard.clone(),
+            split,
+            epoch,
+        });
+        self
     }
 
     fn format(&self) -> FormatOptions {
@@ -84,7 +111,7 @@ impl Metric for ElboMetric {
     fn update(
         &mut self,
         input: &ElboInput,
-        _metadata: &MetricMetadata,
+        metadata: &MetricMetadata,
     ) -> Result<SerializedEntry, TensorReadError> {
         let [batch] = input.kl.dims();
         let mean = |t: &burn::tensor::Tensor<1>| t.clone().mean().try_into_scalar::<f64>();
@@ -93,6 +120,10 @@ impl Metric for ElboMetric {
             ElboTerm::Kl => mean(&input.kl)?,
             ElboTerm::NegElbo | ElboTerm::BitsPerDim => {
                 let neg_elbo = mean(&(input.reconstruction.clone() + input.kl.clone()))?;
+                if let Some(w) = &self.watch {
+                    let step = metadata.iteration.unwrap_or(0);
+                    w.guard.check(neg_elbo, w.epoch, w.split, step);
+                }
                 if self.term == ElboTerm::NegElbo {
                     neg_elbo
                 } else {
@@ -110,6 +141,9 @@ impl Metric for ElboMetric {
 
     fn clear(&mut self) {
         self.state.reset();
+        if let Some(w) = &mut self.watch {
+            w.epoch += 1;
+        }
     }
 
     fn name(&self) -> MetricName {

@@ -1,8 +1,6 @@
 //! `metrics.csv`: one row per epoch and split with the epoch means of every metric.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -54,7 +52,7 @@ impl EpochRow {
     }
 }
 
-/// Reads `metrics.csv`. A torn last line (from a crash mid-write) is skipped.
+/// Reads `metrics.csv`, skipping lines that are not `epoch,split,...` rows of the header's width.
 pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
     let text = std::fs::read_to_string(path).map_err(|source| TrainError::Io {
         path: path.to_path_buf(),
@@ -86,10 +84,14 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
     Ok(rows)
 }
 
-/// A burn-train [`MetricLogger`] that appends each finished epoch's means to `metrics.csv`.
+/// A burn-train [`MetricLogger`] that writes each finished epoch's means to `metrics.csv`.
+///
+/// The whole file is rewritten atomically after every split, so a crash leaves the previous
+/// complete file. It also answers burn-train's queries for epoch means (the best-checkpoint
+/// strategy asks for the validation loss of each epoch).
 pub(crate) struct CsvMetricLogger {
     path: PathBuf,
-    file: Option<File>,
+    rows: Vec<EpochRow>,
     names: HashMap<MetricId, String>,
     pending: HashMap<(usize, String), BTreeMap<String, f64>>,
     /// When the current split began (the previous split's end, or the logger's creation).
@@ -100,11 +102,7 @@ impl CsvMetricLogger {
     /// Opens `path`, keeping only rows of epochs before `first_epoch` (a resumed run rewrites
     /// the epochs it repeats).
     pub(crate) fn open(path: &Path, first_epoch: usize) -> Result<Self> {
-        let io = |source| TrainError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let kept: Vec<EpochRow> = if path.exists() {
+        let rows: Vec<EpochRow> = if path.exists() {
             read_metrics(path)?
                 .into_iter()
                 .filter(|r| r.epoch < first_epoch)
@@ -112,20 +110,24 @@ impl CsvMetricLogger {
         } else {
             Vec::new()
         };
-        let mut text = format!("epoch,split,{}\n", COLUMNS.join(","));
-        for row in &kept {
-            text.push_str(&row.to_line());
-            text.push('\n');
-        }
-        crate::write_atomic(path, text.as_bytes())?;
-        let file = OpenOptions::new().append(true).open(path).map_err(io)?;
-        Ok(Self {
+        let logger = Self {
             path: path.to_path_buf(),
-            file: Some(file),
+            rows,
             names: HashMap::new(),
             pending: HashMap::new(),
             split_start: Instant::now(),
-        })
+        };
+        logger.write()?;
+        Ok(logger)
+    }
+
+    fn write(&self) -> Result<()> {
+        let mut text = format!("epoch,split,{}\n", COLUMNS.join(","));
+        for row in &self.rows {
+            text.push_str(&row.to_line());
+            text.push('\n');
+        }
+        crate::write_atomic(&self.path, text.as_bytes())
     }
 }
 
@@ -150,14 +152,20 @@ impl MetricLogger for CsvMetricLogger {
 
     fn read_numeric(
         &mut self,
-        _: &str,
-        _: usize,
-        _: &Split,
+        name: &str,
+        epoch: usize,
+        split: &Split,
     ) -> std::result::Result<Vec<NumericEntry>, String> {
-        Err(
-            "metrics.csv holds epoch means only; per-iteration values come from the file logger"
-                .into(),
-        )
+        let column =
+            column_of(name).ok_or_else(|| format!("metrics.csv has no column for {name}"))?;
+        let split = split.to_string();
+        Ok(self
+            .rows
+            .iter()
+            .filter(|r| r.epoch == epoch && r.split == split)
+            .filter_map(|r| r.get(column))
+            .map(NumericEntry::Final)
+            .collect())
     }
 
     fn log_metric_definition(&mut self, definition: MetricDefinition) {
@@ -173,19 +181,13 @@ impl MetricLogger for CsvMetricLogger {
             .unwrap_or_default();
         values.insert("seconds".into(), self.split_start.elapsed().as_secs_f64());
         self.split_start = Instant::now();
-        let row = EpochRow {
+        self.rows.push(EpochRow {
             epoch: summary.epoch_number,
             split,
             values,
-        };
-        // One write per row so a crash can tear at most the last line, which readers skip.
-        let written = self
-            .file
-            .as_mut()
-            .map(|f| f.write_all(format!("{}\n", row.to_line()).as_bytes()));
-        if let Some(Err(e)) = written {
-            eprintln!("warning: cannot append to `{}`: {e}", self.path.display());
-            self.file = None;
+        });
+        if let Err(e) = self.write() {
+            eprintln!("warning: {e}");
         }
     }
 }

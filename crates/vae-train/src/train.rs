@@ -1,15 +1,21 @@
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::module::Module;
 use burn::optim::AdamConfig;
+use burn::optim::OptimizerRecord;
+use burn::optim::lr_scheduler::LrSchedulerRecord;
 use burn::tensor::Device;
-use burn::train::logger::FileMetricLogger;
 use burn::train::metric::LossMetric;
-use burn::train::{Learner, SupervisedTraining};
-use vae_data::{ImageDataset, Partition, VaeBatcher};
+use burn::train::metric::store::EventStoreClient;
+use burn::train::{EarlyStoppingStrategy, Interrupter, Learner, SupervisedTraining};
+use vae_data::{ImageDataset, Partition, VaeBatcher, remove_stale_temp_files};
 
-use crate::artifacts::{load_weights, save_model};
+use crate::artifacts::{check_weights_size, load_weights, save_model};
+use crate::checkpoint::AtomicFileCheckpointer;
+use crate::guard::DivergenceGuard;
 use crate::metric::{ElboMetric, ElboTerm};
 use crate::metrics_log::CsvMetricLogger;
 use crate::progress::ProgressRenderer;
@@ -28,6 +34,8 @@ pub struct TrainOptions {
     pub device: Device,
     /// Continue the run in `out` from its last checkpoint instead of starting one.
     pub resume: bool,
+    /// Set it (e.g. from a Ctrl-C handler) to stop after the current epoch's checkpoint.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What a finished run reports.
@@ -41,6 +49,9 @@ pub struct TrainSummary {
     pub first_epoch: usize,
     /// Every row of `metrics.csv`.
     pub metrics: Vec<EpochRow>,
+    /// The last finished epoch when a stop request ended training early; `model.bpk` is then
+    /// not written and `--resume` finishes the run.
+    pub stopped_after: Option<usize>,
 }
 
 /// Trains a model and writes the run directory.
@@ -63,14 +74,21 @@ pub fn train(config: Option<TrainingConfig>, options: &TrainOptions) -> Result<T
         (config, None)
     };
     config.validate()?;
+    let first_epoch = checkpoint.map_or(1, |c| c + 1);
+    // Bad data fails here, before anything is written.
+    let data = if first_epoch <= config.epochs {
+        Some(load_data(&config)?)
+    } else {
+        None
+    };
     std::fs::create_dir_all(run.root()).map_err(|source| TrainError::Io {
         path: run.root().to_path_buf(),
         source,
     })?;
     write_atomic(&run.config(), config.to_json().as_bytes())?;
-    let first_epoch = checkpoint.map_or(1, |c| c + 1);
-    if first_epoch <= config.epochs {
-        launch(&config, &run, &options.device, checkpoint)?;
+    let mut stopped_after = None;
+    if let Some(data) = data {
+        stopped_after = launch(&config, &run, options, checkpoint, data)?;
     }
     let metrics = read_metrics(&run.metrics()).unwrap_or_default();
     Ok(TrainSummary {
@@ -78,6 +96,7 @@ pub fn train(config: Option<TrainingConfig>, options: &TrainOptions) -> Result<T
         config,
         first_epoch,
         metrics,
+        stopped_after,
     })
 }
 
@@ -103,14 +122,23 @@ fn prepare_resume(
         }
         config.epochs = requested.epochs;
     }
+    remove_stale_temp_files(run.root());
+    remove_stale_temp_files(&run.checkpoints());
     let checkpoint = last_checkpoint(run);
     if let Some(epoch) = checkpoint {
         // Check the checkpoint loads before burn-train does (it would panic on a bad file).
-        let path = run.checkpoints().join(format!("model-{epoch}.bpk"));
+        let path = |kind: &str| run.checkpoints().join(format!("{kind}-{epoch}.bpk"));
+        check_weights_size(&config.model, &path("model"))?;
         let model = VaeLearner {
             vae: config.model.init(&Device::flex()),
         };
-        load_weights(model, &path)?;
+        load_weights(model, &path("model"))?;
+        let bad = |kind: &str, e: burn::store::RecordError| TrainError::BadWeights {
+            path: path(kind),
+            why: format!("not a burnpack checkpoint ({e})"),
+        };
+        OptimizerRecord::load(path("optim")).map_err(|e| bad("optim", e))?;
+        LrSchedulerRecord::load(path("scheduler")).map_err(|e| bad("scheduler", e))?;
         if epoch > config.epochs {
             return Err(resume_err(&format!(
                 "its last checkpoint is epoch {epoch}, past the requested {} epochs",
@@ -126,6 +154,7 @@ fn load_data(config: &TrainingConfig) -> Result<(ImageDataset, ImageDataset)> {
     let data = ImageDataset::load_idx(&config.data.dir, Partition::Train)?;
     if data.dim() != config.model.input_dim {
         return Err(TrainError::DimMismatch {
+            file: crate::error::describe_source(&data),
             data: data.dim(),
             model: config.model.input_dim,
         });
@@ -133,13 +162,25 @@ fn load_data(config: &TrainingConfig) -> Result<(ImageDataset, ImageDataset)> {
     Ok(data.split(config.data.valid_size, config.seed)?)
 }
 
+/// Ends training after the epoch in which the flag was set, once its checkpoint is written.
+#[derive(Clone)]
+struct StopOnRequest(Arc<AtomicBool>);
+
+impl EarlyStoppingStrategy for StopOnRequest {
+    fn should_stop(&mut self, _epoch: usize, _store: &EventStoreClient) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs burn-train; returns the last finished epoch if a stop request ended it early.
 fn launch(
     config: &TrainingConfig,
     run: &RunDir,
-    device: &Device,
+    options: &TrainOptions,
     checkpoint: Option<usize>,
-) -> Result<()> {
-    let (train_set, valid_set) = load_data(config)?;
+    (train_set, valid_set): (ImageDataset, ImageDataset),
+) -> Result<Option<usize>> {
+    let device = &options.device;
     device.seed(config.seed);
 
     let binarize = config.data.binarize;
@@ -164,24 +205,58 @@ fn launch(
         .init();
 
     let first_epoch = checkpoint.map_or(1, |c| c + 1);
+    let interrupter = Interrupter::new();
+    let guard = DivergenceGuard::new(interrupter.clone(), config.model.input_dim);
     let csv = CsvMetricLogger::open(&run.metrics(), first_epoch)?;
+    let checkpoints = run.checkpoints();
+    std::fs::create_dir_all(&checkpoints).map_err(|source| TrainError::Io {
+        path: checkpoints.clone(),
+        source,
+    })?;
     let mut training = SupervisedTraining::new(run.root(), train_loader, valid_loader)
-        .metrics((
-            LossMetric::new(),
-            ElboMetric::new(ElboTerm::NegElbo),
-            ElboMetric::new(ElboTerm::Reconstruction),
-            ElboMetric::new(ElboTerm::Kl),
-            ElboMetric::new(ElboTerm::BitsPerDim),
-        ))
-        .with_metric_logger(FileMetricLogger::new(run.root()))
+        .with_interrupter(interrupter)
+        // burn's per-iteration logs would be appended in place; metrics.csv is written atomically.
         .with_metric_logger(csv)
+        .with_application_logger(None)
+        .metrics((LossMetric::new(),))
         .renderer(Box::new(ProgressRenderer::new()))
-        .with_default_checkpointers()
+        .with_custom_checkpointers(
+            AtomicFileCheckpointer::new(&checkpoints, "model"),
+            AtomicFileCheckpointer::new(&checkpoints, "optim"),
+            AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
+        )
         .num_epochs(config.epochs);
+    for term in ElboTerm::ALL {
+        let (mut train, mut valid) = (ElboMetric::new(term), ElboMetric::new(term));
+        if term == ElboTerm::NegElbo {
+            train = train.watched(&guard, "training", first_epoch);
+            valid = valid.watched(&guard, "validation", first_epoch);
+        }
+        training = training
+            .metric_train_numeric(train)
+            .metric_valid_numeric(valid);
+    }
+    if let Some(stop) = &options.stop {
+        training = training.early_stopping(StopOnRequest(stop.clone()));
+    }
     if let Some(epoch) = checkpoint {
         training = training.checkpoint(epoch);
     }
     let result = training.launch(Learner::new(model, optim, opt.lr));
+    if let Some(at) = guard.tripped() {
+        let kept = match last_checkpoint(run) {
+            Some(epoch) => format!(
+                "the last good checkpoint (epoch {epoch}) is kept in `{}`",
+                run.checkpoints().display()
+            ),
+            None => "no epoch finished, so there is no checkpoint".into(),
+        };
+        return Err(TrainError::Diverged {
+            at,
+            lr: opt.lr,
+            kept,
+        });
+    }
     if let Some(error) = result.error {
         return Err(TrainError::Training(error.to_string()));
     }
@@ -189,5 +264,14 @@ fn launch(
         let why = interruption.reason.unwrap_or_else(|| "interrupted".into());
         return Err(TrainError::Training(format!("stopped early: {why}")));
     }
-    save_model(result.model.vae.valid(), &run.model())
+    let finished = read_metrics(&run.metrics())?
+        .iter()
+        .filter(|r| r.split == "valid")
+        .map(|r| r.epoch)
+        .max();
+    if let Some(epoch) = finished.filter(|e| *e < config.epochs) {
+        return Ok(Some(epoch));
+    }
+    save_model(result.model.vae.valid(), &run.model())?;
+    Ok(None)
 }

@@ -1,3 +1,8 @@
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use anyhow::Result;
 use vae_data::{Binarize, default_data_dir};
 use vae_model::{Activation, Likelihood, VaeConfig};
@@ -17,8 +22,17 @@ pub fn run(args: TrainArgs) -> Result<()> {
         out: args.out.clone(),
         device,
         resume: args.resume,
+        stop: Some(stop_on_ctrl_c(&args.out)?),
     };
     let summary = train(config, &options)?;
+    if let Some(epoch) = summary.stopped_after {
+        return Err(crate::Interrupted(format!(
+            "interrupted: stopped after epoch {epoch} of {}, whose checkpoint is saved; continue with `vae train --resume --out {}`",
+            summary.config.epochs,
+            summary.run.root().display()
+        ))
+        .into());
+    }
 
     let last_valid = summary.metrics.iter().rev().find(|r| r.split == "valid");
     eprintln!("model written to {}", summary.run.root().display());
@@ -34,6 +48,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     eprintln!("next: vae eval --model {}", summary.run.root().display());
     Ok(())
+}
+
+/// The first Ctrl-C (or SIGTERM) asks training to stop after the current epoch's checkpoint;
+/// a second one exits at once (every file is written atomically, so nothing is torn).
+fn stop_on_ctrl_c(out: &Path) -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as the earlier signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone())?;
+        signal_hook::flag::register(signal, stop.clone())?;
+    }
+    let (flag, out) = (stop.clone(), out.display().to_string());
+    std::thread::spawn(move || {
+        while !flag.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        eprintln!(
+            "\nstopping after this epoch's checkpoint (in {out}); press Ctrl-C again to quit now"
+        );
+    });
+    Ok(stop)
 }
 
 /// On --resume only --epochs may be given; everything else comes from the run.

@@ -67,5 +67,6 @@ pub fn options(out: &Path, device: &Device, resume: bool) -> TrainOptions {
         out: out.to_path_buf(),
         device: device.clone(),
         resume,
+        stop: None,
     }
 }
