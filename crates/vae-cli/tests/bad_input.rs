@@ -1,0 +1,501 @@
+//! Every kind of bad input the `vae` command reads: a clear error naming the file, exit code 1,
+//! no panic, and no file written or changed. Prints a table of what it tried
+//! (`cargo test -p vae-cli --test bad_input -- --nocapture`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vae_data::{ImageDataset, Partition, default_data_dir};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("vae-bad-input-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().expect("utf-8 path").to_string()
+}
+
+/// Names, sizes and modification times of every file under `dir`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.insert(entry.path(), (meta.len(), meta.modified().expect("mtime")));
+            }
+        }
+    }
+    files
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+struct Case {
+    kind: &'static str,
+    what: String,
+    args: Vec<String>,
+    /// Must appear in the error line (usually the offending file's name).
+    needle: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    tried: usize,
+    clear: usize,
+    panics: usize,
+    partial: usize,
+}
+
+#[test]
+fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
+    let root = temp_dir("matrix");
+    let mnist = default_data_dir();
+    let good = root.join("good-data");
+    std::fs::create_dir_all(&good).expect("mkdir");
+    for (partition, n) in [(Partition::Train, 300), (Partition::Test, 20)] {
+        ImageDataset::load_idx(&mnist, partition)
+            .expect("bundled MNIST")
+            .take(n)
+            .save_idx(&good, partition)
+            .expect("write subset");
+    }
+    let model = root.join("good-model");
+    let out = Command::new(env!("CARGO_BIN_EXE_vae"))
+        .args(["train", "--data", &s(&good), "--out", &s(&model)])
+        .args(["--epochs", "1", "--valid-size", "50", "--hidden", "32"])
+        .output()
+        .expect("vae runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let images = std::fs::read(good.join("train-images-idx3-ubyte")).expect("read");
+    let labels = std::fs::read(good.join("train-labels-idx1-ubyte")).expect("read");
+    let mut cases = Vec::new();
+
+    // --- IDX data given to `vae train` -------------------------------------------------
+    let with = |bytes: &[u8], at: usize, value: u8| {
+        let mut b = bytes.to_vec();
+        b[at] = value;
+        b
+    };
+    // The first dimension (the example count) is bytes 4..8, big-endian.
+    let with_count = |bytes: &[u8], n: u32| {
+        let mut b = bytes.to_vec();
+        b[4..8].copy_from_slice(&n.to_be_bytes());
+        b
+    };
+    let mut huge_claim = vec![0, 0, 8, 3];
+    for d in [60_000u32, 28, 28] {
+        huge_claim.extend(d.to_be_bytes());
+    }
+    let mut trailing = images.clone();
+    trailing.extend([1, 2, 3]);
+    let mut fewer_labels = with_count(&labels, 99);
+    fewer_labels.truncate(8 + 99);
+    let mut zero_images = with_count(&images, 0);
+    zero_images.truncate(16);
+    let mut bad_gzip = vec![0x1f, 0x8b, 8, 0];
+    bad_gzip.extend([0xff; 40]);
+    let idx_cases: Vec<(&str, Vec<u8>, Vec<u8>, &str)> = vec![
+        (
+            "bad magic",
+            with(&images, 0, 0x42),
+            labels.clone(),
+            "train-images",
+        ),
+        (
+            "float type code",
+            with(&images, 2, 0x0D),
+            labels.clone(),
+            "type code 0x0d",
+        ),
+        (
+            "rank 2 images",
+            with(&images, 3, 2),
+            labels.clone(),
+            "rank 2",
+        ),
+        (
+            "zero images",
+            zero_images,
+            labels[..8].to_vec(),
+            "dimension is zero",
+        ),
+        (
+            "truncated body",
+            images[..images.len() - 7].to_vec(),
+            labels.clone(),
+            "truncated",
+        ),
+        ("trailing bytes", trailing, labels.clone(), "trailing bytes"),
+        (
+            "12-byte header claiming 47 MB",
+            huge_claim,
+            labels.clone(),
+            "truncated",
+        ),
+        ("empty file", Vec::new(), labels.clone(), "truncated"),
+        ("corrupt gzip", bad_gzip, labels.clone(), "train-images"),
+        (
+            "label count mismatch",
+            images.clone(),
+            fewer_labels,
+            "holds 300 images but",
+        ),
+        (
+            "labels with bad magic",
+            images.clone(),
+            with(&labels, 1, 7),
+            "train-labels",
+        ),
+    ];
+    for (what, img, lab, needle) in idx_cases {
+        let dir = root.join(format!("idx-{}", what.replace(' ', "-")));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("train-images-idx3-ubyte"), img).expect("write");
+        std::fs::write(dir.join("train-labels-idx1-ubyte"), lab).expect("write");
+        cases.push(Case {
+            kind: "IDX data",
+            what: what.into(),
+            args: vec![
+                "train".into(),
+                "--data".into(),
+                s(&dir),
+                "--out".into(),
+                s(&dir.join("run")),
+            ],
+            needle: needle.into(),
+        });
+    }
+    let empty = root.join("empty-dir");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    for (what, dir, needle) in [
+        (
+            "missing data directory",
+            root.join("nowhere"),
+            "does not exist",
+        ),
+        (
+            "directory without IDX files",
+            empty.clone(),
+            "train-images-idx3-ubyte",
+        ),
+    ] {
+        cases.push(Case {
+            kind: "IDX data",
+            what: what.into(),
+            args: vec![
+                "train".into(),
+                "--data".into(),
+                s(&dir),
+                "--out".into(),
+                s(&empty.join("run")),
+            ],
+            needle: needle.into(),
+        });
+    }
+
+    // --- model directories given to `vae eval` / `vae info` ------------------------------
+    let config_text = std::fs::read_to_string(model.join("config.json")).expect("config");
+    let weights = std::fs::read(model.join("model.bpk")).expect("weights");
+    type Edit = Box<dyn Fn(&Path)>;
+    let model_cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "missing config.json",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("config.json")).expect("rm")),
+            "config.json",
+        ),
+        (
+            "config.json not JSON",
+            Box::new(|d: &Path| std::fs::write(d.join("config.json"), "{oops").expect("w")),
+            "not JSON",
+        ),
+        (
+            "config from a newer version",
+            Box::new({
+                let t = config_text.clone();
+                move |d: &Path| {
+                    std::fs::write(
+                        d.join("config.json"),
+                        t.replace("\"format_version\": 1", "\"format_version\": 9"),
+                    )
+                    .expect("w")
+                }
+            }),
+            "newer vae",
+        ),
+        (
+            "config missing a field",
+            Box::new({
+                let t = config_text.clone();
+                move |d: &Path| {
+                    std::fs::write(
+                        d.join("config.json"),
+                        t.replace("\"latent_dim\"", "\"latent\""),
+                    )
+                    .expect("w")
+                }
+            }),
+            "config.json",
+        ),
+        (
+            "config with zero latent",
+            Box::new({
+                let t = config_text.clone();
+                move |d: &Path| {
+                    std::fs::write(
+                        d.join("config.json"),
+                        t.replace("\"latent_dim\": 20", "\"latent_dim\": 0"),
+                    )
+                    .expect("w")
+                }
+            }),
+            "latent_dim",
+        ),
+        (
+            "missing model.bpk",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("model.bpk")).expect("rm")),
+            "model.bpk",
+        ),
+        (
+            "model.bpk garbage",
+            Box::new(|d: &Path| {
+                std::fs::write(d.join("model.bpk"), vec![7u8; 200_000]).expect("w")
+            }),
+            "model.bpk",
+        ),
+        (
+            "model.bpk truncated",
+            Box::new({
+                let w = weights.clone();
+                move |d: &Path| std::fs::write(d.join("model.bpk"), &w[..w.len() / 2]).expect("w")
+            }),
+            "model.bpk",
+        ),
+        (
+            "weights of another architecture",
+            Box::new({
+                let t = config_text.clone();
+                move |d: &Path| {
+                    std::fs::write(
+                        d.join("config.json"),
+                        t.replace("\"latent_dim\": 20", "\"latent_dim\": 16"),
+                    )
+                    .expect("w")
+                }
+            }),
+            "do not match",
+        ),
+        (
+            "config claiming a 10^12-parameter model",
+            Box::new({
+                let t = config_text.clone();
+                move |d: &Path| {
+                    std::fs::write(
+                        d.join("config.json"),
+                        t.replace("\"hidden\": [\n      32\n    ]", "\"hidden\": [1000000000]"),
+                    )
+                    .expect("w")
+                }
+            }),
+            "cannot hold",
+        ),
+    ];
+    for (what, edit, needle) in model_cases {
+        let dir = root.join(format!("model-{}", what.replace(' ', "-")));
+        copy_dir(&model, &dir);
+        edit(&dir);
+        for command in ["eval", "info"] {
+            let mut args = vec![command.into(), "--model".into(), s(&dir)];
+            if command == "eval" {
+                args.extend(["--data".into(), s(&good)]);
+            }
+            cases.push(Case {
+                kind: "model directory",
+                what: format!("{what} ({command})"),
+                args,
+                needle: needle.into(),
+            });
+        }
+    }
+    for command in ["eval", "info"] {
+        cases.push(Case {
+            kind: "model directory",
+            what: format!("missing model directory ({command})"),
+            args: vec![command.into(), "--model".into(), s(&root.join("no-model"))],
+            needle: "no-model".into(),
+        });
+    }
+    let tiny = root.join("tiny-images");
+    std::fs::create_dir_all(&tiny).expect("mkdir");
+    ImageDataset::from_pixels((0..24).collect(), 2, 3, None)
+        .save_idx(&tiny, Partition::Test)
+        .expect("write");
+    cases.push(Case {
+        kind: "model directory",
+        what: "data of another input size".into(),
+        args: vec![
+            "eval".into(),
+            "--model".into(),
+            s(&model),
+            "--data".into(),
+            s(&tiny),
+        ],
+        needle: "t10k-images-idx3-ubyte` has 6 values per example but the model expects 784".into(),
+    });
+
+    // --- run directories given to `vae train --resume` -----------------------------------
+    let resume = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["train".into(), "--resume".into(), "--out".into(), s(dir)];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let not_a_run = root.join("not-a-run");
+    std::fs::create_dir_all(&not_a_run).expect("mkdir");
+    cases.push(Case {
+        kind: "run directory",
+        what: "not a run directory".into(),
+        args: resume(&not_a_run, &[]),
+        needle: "no config.json".into(),
+    });
+    for (what, file, bytes, extra, needle) in [
+        (
+            "garbage model checkpoint",
+            "checkpoint/model-1.bpk",
+            vec![1u8; 100],
+            vec!["--epochs", "2"],
+            "model-1.bpk",
+        ),
+        (
+            "garbage optimiser checkpoint",
+            "checkpoint/optim-1.bpk",
+            vec![1u8; 100],
+            vec!["--epochs", "2"],
+            "optim-1.bpk",
+        ),
+        (
+            "checkpoint past --epochs",
+            "",
+            vec![],
+            vec!["--epochs", "0"],
+            "epochs",
+        ),
+        (
+            "--resume with --lr",
+            "",
+            vec![],
+            vec!["--lr", "0.1"],
+            "--lr cannot be combined with --resume",
+        ),
+    ] {
+        let dir = root.join(format!("run-{}", what.replace(' ', "-")));
+        copy_dir(&model, &dir);
+        if !file.is_empty() {
+            std::fs::write(dir.join(file), bytes).expect("write");
+        }
+        cases.push(Case {
+            kind: "run directory",
+            what: what.into(),
+            args: resume(&dir, &extra),
+            needle: needle.into(),
+        });
+    }
+
+    // --- options -------------------------------------------------------------------------
+    let fresh = root.join("fresh-run");
+    for (what, extra, needle) in [
+        ("--batch-size 0", vec!["--batch-size", "0"], "batch"),
+        ("--lr NaN", vec!["--lr", "NaN"], "lr"),
+        (
+            "--valid-size over the data",
+            vec!["--valid-size", "300"],
+            "300",
+        ),
+        (
+            "--device cuda on a CPU backend",
+            vec!["--device", "cuda"],
+            "CPU only",
+        ),
+        ("--latent 0", vec!["--latent", "0"], "latent_dim"),
+    ] {
+        let mut args = vec![
+            "train".into(),
+            "--data".into(),
+            s(&good),
+            "--out".into(),
+            s(&fresh),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        cases.push(Case {
+            kind: "options",
+            what: what.into(),
+            args,
+            needle: needle.into(),
+        });
+    }
+
+    // --- run them all --------------------------------------------------------------------
+    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let before = snapshot(&root);
+        let out = Command::new(env!("CARGO_BIN_EXE_vae"))
+            .args(&case.args)
+            .output()
+            .expect("vae runs");
+        let after = snapshot(&root);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let t = tally.entry(case.kind).or_default();
+        t.tried += 1;
+        let panicked = stderr.contains("panicked") || out.status.code() == Some(101);
+        let error_line = stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or("");
+        let clear = out.status.code() == Some(1) && error_line.contains(&case.needle);
+        let partial = before != after;
+        t.panics += panicked as usize;
+        t.clear += clear as usize;
+        t.partial += partial as usize;
+        if panicked || !clear || partial {
+            failures.push(format!(
+                "{} / {}: exit {:?}, partial output {partial}, stderr:\n{stderr}",
+                case.kind,
+                case.what,
+                out.status.code()
+            ));
+        }
+    }
+    eprintln!("| inputs | tried | clear errors | panics | partial files |");
+    eprintln!("|---|---|---|---|---|");
+    for (kind, t) in &tally {
+        eprintln!(
+            "| {kind} | {} | {} | {} | {} |",
+            t.tried, t.clear, t.panics, t.partial
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
