@@ -1,11 +1,13 @@
-//! Project automation: `cargo xtask ci` (the full test matrix) and `cargo xtask bench`
-//! (our training beside the PyTorch reference, same data, same machine, same invocation).
+//! Project automation: `cargo xtask ci` (the full test matrix), `cargo xtask bench` (our
+//! training beside the PyTorch reference, same data, same machine, same invocation) and
+//! `cargo xtask fuzz` (every parser under libFuzzer).
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod fuzz;
 mod libtorch;
 
 const USAGE: &str = "usage: cargo xtask <task>
@@ -18,13 +20,18 @@ tasks:
       --threads N         intra-op threads for PyTorch (default: all cores, as ours uses)
       --backend NAME      our backend (default flex)
       --python PATH       a Python with torch (default: $VAE_TORCH_PYTHON, then
-                          ~/.cache/vae/venv/bin/python, then python3)";
+                          ~/.cache/vae/venv/bin/python, then python3)
+  fuzz [options]          run each cargo-fuzz target (idx, model_dir, metrics_csv) in turn;
+                          needs `cargo install cargo-fuzz --locked`
+      --seconds N         time per target (default 60)
+      --target NAME       only this target";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("fuzz") => fuzz::run_fuzz(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

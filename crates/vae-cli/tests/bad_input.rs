@@ -404,6 +404,13 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
             "epochs",
         ),
         (
+            "metrics.csv of another tool",
+            "metrics.csv",
+            b"step,loss\n1,0.5\n".to_vec(),
+            vec!["--epochs", "2"],
+            "metrics.csv",
+        ),
+        (
             "--resume with --lr",
             "",
             vec![],

@@ -73,7 +73,12 @@ mod tests {
         remove_stale_temp_files(&dir);
         let names: Vec<_> = std::fs::read_dir(&dir)
             .expect("test file io")
-            .map(|e| e.expect("test file io").file_name().into_string().expect("test file io"))
+            .map(|e| {
+                e.expect("test file io")
+                    .file_name()
+                    .into_string()
+                    .expect("test file io")
+            })
             .collect();
         assert_eq!(names, ["f.txt"]);
         std::fs::remove_dir_all(&dir).expect("test file io");

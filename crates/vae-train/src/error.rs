@@ -27,6 +27,12 @@ pub enum TrainError {
         /// What is wrong.
         why: String,
     },
+    /// `metrics.csv` does not start with the header `vae train` writes.
+    #[error("`{path}` is not a vae metrics file: its header does not begin with `epoch,split`", path = path.display())]
+    BadMetrics {
+        /// The file.
+        path: PathBuf,
+    },
     /// A weights file could not be decoded or does not fit the config.
     #[error("bad weights `{path}`: {why}", path = path.display())]
     BadWeights {

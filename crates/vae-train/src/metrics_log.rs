@@ -52,7 +52,8 @@ impl EpochRow {
     }
 }
 
-/// Reads `metrics.csv`, skipping lines that are not `epoch,split,...` rows of the header's width.
+/// Reads `metrics.csv`: its header must begin `epoch,split`; rows not of the header's width
+/// or without a numeric epoch are skipped.
 pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
     let text = std::fs::read_to_string(path).map_err(|source| TrainError::Io {
         path: path.to_path_buf(),
@@ -60,6 +61,11 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
     })?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    if header.get(..2) != Some(&["epoch", "split"]) {
+        return Err(TrainError::BadMetrics {
+            path: path.to_path_buf(),
+        });
+    }
     let mut rows = Vec::new();
     for line in lines {
         let fields: Vec<&str> = line.split(',').collect();

@@ -122,6 +122,9 @@ fn prepare_resume(
         }
         config.epochs = requested.epochs;
     }
+    if run.metrics().exists() {
+        read_metrics(&run.metrics())?;
+    }
     remove_stale_temp_files(run.root());
     remove_stale_temp_files(&run.checkpoints());
     let checkpoint = last_checkpoint(run);

@@ -1,0 +1,128 @@
+//! Replays the fuzz seed corpus and every saved fuzz finding through the fuzz harnesses
+//! (`fuzz/src/lib.rs`), so CI checks them without a fuzzing toolchain.
+
+mod common;
+
+#[path = "../../../fuzz/src/lib.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use vae_data::{ImageDataset, Partition, default_data_dir};
+use vae_model::{Likelihood, VaeConfig};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
+}
+
+/// Seeds and findings of one target: `fuzz/corpus/T/*` and `fuzz/artifacts/T/*`.
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for kind in ["corpus", "artifacts"] {
+        let dir = fuzz_dir().join(kind).join(target);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.push((name, std::fs::read(entry.path()).expect("read corpus file")));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn fuzz_corpus_and_findings_are_handled_without_panics() {
+    for (target, run) in [
+        ("idx", harness::idx as fn(&[u8]) -> bool),
+        ("model_dir", harness::model_dir),
+        ("metrics_csv", |d: &[u8]| harness::metrics_csv(d) > 0),
+    ] {
+        let files = inputs(target);
+        assert!(
+            files.iter().any(|(n, _)| n.starts_with("valid-")),
+            "{target}: no valid seeds"
+        );
+        for (name, bytes) in files {
+            let loaded = run(&bytes);
+            // Valid seeds must stay valid, or the fuzzer starts from nothing useful.
+            if name.starts_with("valid-") {
+                assert!(loaded, "{target}/{name} no longer loads");
+            }
+        }
+    }
+}
+
+/// Writes the seeds: `cargo test -p vae-train --test fuzz_corpus -- --ignored`.
+#[test]
+#[ignore = "rewrites fuzz/corpus; run by hand when a format changes"]
+fn regenerate_fuzz_seeds() {
+    let corpus = fuzz_dir().join("corpus");
+    let put = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = corpus.join(target);
+        std::fs::create_dir_all(&dir).expect("create corpus dir");
+        std::fs::write(dir.join(name), bytes).expect("write seed");
+    };
+
+    // IDX: two real MNIST test images with their labels, raw and gzip.
+    let tmp = common::temp_dir("seeds");
+    ImageDataset::load_idx(&default_data_dir(), Partition::Test)
+        .expect("bundled MNIST")
+        .take(2)
+        .save_idx(&tmp, Partition::Test)
+        .expect("write");
+    let images = std::fs::read(tmp.join("t10k-images-idx3-ubyte")).expect("images");
+    let labels = std::fs::read(tmp.join("t10k-labels-idx1-ubyte")).expect("labels");
+    put("idx", "valid-mnist-2", &harness::join2(&images, &labels));
+    let gzip = |bytes: &[u8]| {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).expect("gzip");
+        enc.finish().expect("gzip")
+    };
+    put(
+        "idx",
+        "valid-mnist-2-gzip",
+        &harness::join2(&gzip(&images), &gzip(&labels)),
+    );
+    let tiny = ImageDataset::from_pixels((0..24).collect(), 2, 3, Some(vec![1, 2, 3, 4]));
+    tiny.save_idx(&tmp, Partition::Test).expect("write");
+    let images = std::fs::read(tmp.join("t10k-images-idx3-ubyte")).expect("images");
+    let labels = std::fs::read(tmp.join("t10k-labels-idx1-ubyte")).expect("labels");
+    put("idx", "valid-tiny-4x2x3", &harness::join2(&images, &labels));
+
+    // Model directories: tiny models, one per likelihood family.
+    for (name, likelihood) in [
+        ("valid-bernoulli", Likelihood::Bernoulli),
+        ("valid-gaussian-learned", Likelihood::GaussianLearned),
+    ] {
+        let mut config = common::config(Path::new("data/mnist"), 1, 10);
+        config.model = VaeConfig::new()
+            .with_input_dim(4)
+            .with_hidden(vec![3])
+            .with_latent_dim(2)
+            .with_likelihood(likelihood);
+        let weights = config
+            .model
+            .init(&Device::flex())
+            .into_record()
+            .into_bytes()
+            .expect("weights");
+        put(
+            "model_dir",
+            name,
+            &harness::join2(config.to_json().as_bytes(), &weights),
+        );
+    }
+
+    // metrics.csv as a run writes it.
+    put(
+        "metrics_csv",
+        "valid-two-epochs",
+        b"epoch,split,loss,neg_elbo,recon,kl,bits_per_dim,seconds\n\
+1,train,165.34793795724642,165.34793795724642,149.76215147994736,15.58578725316969,0.30426868636751947,5.374154888\n\
+1,valid,128.69640350341797,128.69640350341797,108.47246551513672,20.22394847869873,0.23682354989110474,0.029376141\n\
+2,train,121.61212514379469,121.61212514379469,99.14418745137877,22.467937508534575,0.22378725747056208,4.903978008\n\
+2,valid,117.38150024414063,117.38150024414063,94.55770111083984,22.8237886428833,0.21600217894684737,0.034877392\n",
+    );
+}
