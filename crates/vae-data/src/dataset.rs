@@ -204,14 +204,16 @@ impl ImageDataset {
         Ok((part(shuffled), part(valid)))
     }
 
-    fn item(&self, position: usize) -> Option<ImageItem> {
+    /// The pixels of the example at `position`, borrowed from the shared storage.
+    pub fn pixels(&self, position: usize) -> Option<&[u8]> {
         let index = *self.indices.get(position)?;
         let dim = self.dim();
-        let pixels = self
-            .storage
-            .pixels
-            .get(index * dim..(index + 1) * dim)?
-            .to_vec();
+        self.storage.pixels.get(index * dim..(index + 1) * dim)
+    }
+
+    fn item(&self, position: usize) -> Option<ImageItem> {
+        let index = *self.indices.get(position)?;
+        let pixels = self.pixels(position)?.to_vec();
         let label = self
             .storage
             .labels

@@ -6,6 +6,7 @@
 //!   `Dataset`, with seeded train/validation splits.
 //! - [`VaeBatcher`]: turns items into `[batch, dim]` float tensors in [0, 1], optionally
 //!   binarised.
+//! - [`ResidentLoader`]: training batches gathered on the device from a dataset uploaded once.
 //!
 //! - [`write_atomic`]: the crash-safe whole-file write every output of the workspace uses.
 //!
@@ -17,9 +18,11 @@ mod dataset;
 mod error;
 pub mod idx;
 mod locate;
+mod resident;
 
 pub use atomic::{remove_stale_temp_files, write_atomic};
 pub use batch::{Binarize, VaeBatch, VaeBatcher};
 pub use dataset::{ImageDataset, ImageItem, Partition};
 pub use error::{DataError, Result};
 pub use locate::default_data_dir;
+pub use resident::ResidentLoader;
