@@ -15,9 +15,10 @@ pub struct Divergence {
     pub epoch: usize,
     /// `training` or `validation`.
     pub split: String,
-    /// 1-based step (batch) within that epoch's split.
-    pub step: usize,
-    /// The batch's mean loss (−ELBO, nats per example): NaN, infinite, or exploded.
+    /// The 1-based steps (batches) within that epoch's split over which it was measured: the
+    /// loss is read back from the device every few steps, not after each one.
+    pub steps: (usize, usize),
+    /// The mean loss (−ELBO, nats per example) over those steps: NaN, infinite, or exploded.
     pub loss: f64,
     /// The loss above which it counts as exploded.
     pub limit: f64,
@@ -34,11 +35,13 @@ impl std::fmt::Display for Divergence {
         } else {
             write!(f, "the loss became {}", self.loss)?;
         }
-        write!(
-            f,
-            " at epoch {}, {} step {}",
-            self.epoch, self.split, self.step
-        )
+        let (first, last) = self.steps;
+        write!(f, " at epoch {}, {} step", self.epoch, self.split)?;
+        if first == last {
+            write!(f, " {first}")
+        } else {
+            write!(f, "s {first}-{last}")
+        }
     }
 }
 
@@ -70,7 +73,8 @@ impl DivergenceGuard {
         }
     }
 
-    pub(crate) fn check(&self, loss: f64, epoch: usize, split: &str, step: usize) {
+    /// Checks the mean loss of `split`'s steps `first..=last` of `epoch`.
+    pub(crate) fn check(&self, loss: f64, epoch: usize, split: &str, first: usize, last: usize) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.first.is_some() {
             return;
@@ -85,7 +89,7 @@ impl DivergenceGuard {
         state.first = Some(Divergence {
             epoch,
             split: split.into(),
-            step,
+            steps: (first, last),
             loss,
             limit,
         });
@@ -110,18 +114,28 @@ mod tests {
         let run = |losses: &[f64]| {
             let guard = DivergenceGuard::new(Interrupter::new(), 784);
             for (i, l) in losses.iter().enumerate() {
-                guard.check(*l, 1, "training", i + 1);
+                guard.check(*l, 1, "training", i + 1, i + 1);
             }
             (guard.tripped(), guard.interrupter.should_stop())
         };
         assert_eq!(run(&[543.0, 300.0, 120.0, 2000.0]), (None, false));
         let (d, stopped) = run(&[543.0, f64::NAN, f64::INFINITY]);
         let d = d.expect("NaN trips");
-        assert!(stopped && d.step == 2 && d.loss.is_nan());
+        assert!(stopped && d.steps == (2, 2) && d.loss.is_nan());
         assert!(d.to_string().contains("NaN at epoch 1, training step 2"));
         let (d, _) = run(&[543.0, 1e9]);
-        assert_eq!(d.map(|d| (d.step, d.limit)), Some((2, 784_000.0)));
+        assert_eq!(d.map(|d| (d.steps.0, d.limit)), Some((2, 784_000.0)));
         let (d, _) = run(&[1e5, 9e7, 1.1e8]);
-        assert_eq!(d.map(|d| d.step), Some(3));
+        assert_eq!(d.map(|d| d.steps.0), Some(3));
+
+        let guard = DivergenceGuard::new(Interrupter::new(), 784);
+        guard.check(543.0, 2, "validation", 1, 1);
+        guard.check(f64::INFINITY, 2, "validation", 2, 25);
+        let d = guard.tripped().expect("infinity trips");
+        assert!(
+            d.to_string()
+                .contains("inf at epoch 2, validation steps 2-25"),
+            "{d}"
+        );
     }
 }

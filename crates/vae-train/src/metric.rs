@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
-use burn::tensor::TensorReadError;
-use burn::train::metric::state::{FormatOptions, NumericMetricState};
+use burn::tensor::{Tensor, TensorReadError};
 use burn::train::metric::{
     Metric, MetricAttributes, MetricMetadata, MetricName, Numeric, NumericAttributes, NumericEntry,
     SerializedEntry,
@@ -10,9 +9,15 @@ use burn::train::metric::{
 use crate::guard::DivergenceGuard;
 use crate::output::ElboInput;
 
+/// How often (in steps) a metric reads its running sum back from the device, for the progress
+/// display and the divergence guard. PyTorch scripts avoid a host sync per step; so do we.
+const READ_EVERY: usize = 25;
+
 /// Which ELBO term a metric reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ElboTerm {
+    /// The training loss −ln p(x|z) + β·KL, nats per example.
+    Loss,
     /// −ELBO in nats per example.
     NegElbo,
     /// −ln p(x|z) in nats per example.
@@ -24,16 +29,28 @@ pub(crate) enum ElboTerm {
 }
 
 impl ElboTerm {
-    pub(crate) const ALL: [ElboTerm; 4] = [
+    /// Every metric training records.
+    pub(crate) const LOGGED: [ElboTerm; 5] = [
+        Self::Loss,
         Self::NegElbo,
         Self::Reconstruction,
         Self::Kl,
         Self::BitsPerDim,
     ];
 
-    /// Metric name: burn-train's log file stem and the `metrics.csv` column.
+    /// The terms the progress display shows.
+    pub(crate) const SHOWN: [ElboTerm; 4] = [
+        Self::NegElbo,
+        Self::Reconstruction,
+        Self::Kl,
+        Self::BitsPerDim,
+    ];
+
+    /// Metric name, as the `metrics.csv` column; the loss keeps burn's name "Loss", which its
+    /// best-checkpoint strategy looks up.
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Self::Loss => "Loss",
             Self::NegElbo => "neg_elbo",
             Self::Reconstruction => "recon",
             Self::Kl => "kl",
@@ -44,20 +61,33 @@ impl ElboTerm {
     /// Label on the progress display.
     pub(crate) fn label(self) -> &'static str {
         match self {
+            Self::Loss => "loss",
             Self::NegElbo => "-ELBO",
             Self::Reconstruction => "recon",
             Self::Kl => "KL",
             Self::BitsPerDim => "bits/dim",
         }
     }
+
+    fn precision(self) -> usize {
+        if self == Self::BitsPerDim { 4 } else { 2 }
+    }
 }
 
-/// A numeric metric averaging one ELBO term over the examples of an epoch.
+/// The mean of one ELBO term over the examples of an epoch.
+///
+/// The sum stays on the device (one small add per step, no sync); it is read back every
+/// [`READ_EVERY`] steps, at the first step, and at the end of the epoch.
 #[derive(Clone)]
 pub(crate) struct ElboMetric {
     term: ElboTerm,
     name: MetricName,
-    state: NumericMetricState,
+    sum: Option<Tensor<1>>,
+    examples: usize,
+    steps: usize,
+    /// The last read: (sum, examples, steps).
+    read: (f64, usize, usize),
+    final_mean: Option<f64>,
     watch: Option<Watch>,
 }
 
@@ -75,12 +105,17 @@ impl ElboMetric {
         Self {
             term,
             name: Arc::new(term.name().to_string()),
-            state: NumericMetricState::new(),
+            sum: None,
+            examples: 0,
+            steps: 0,
+            read: (0.0, 0, 0),
+            final_mean: None,
             watch: None,
         }
     }
 
-    /// Reports non-finite −ELBO values of `split`, whose first epoch is `epoch`, to `guard`.
+    /// Reports non-finite or exploding values of `split`, whose first epoch is `epoch`, to
+    /// `guard`.
     pub(crate) fn watched(
         mut self,
         guard: &DivergenceGuard,
@@ -95,13 +130,42 @@ impl ElboMetric {
         self
     }
 
-    fn format(&self) -> FormatOptions {
-        let precision = if self.term == ElboTerm::BitsPerDim {
-            4
-        } else {
-            2
+    /// Per-example values of this term in one batch, scaled to the reported unit.
+    fn values(&self, input: &ElboInput) -> Tensor<1> {
+        match self.term {
+            ElboTerm::Loss => input.loss.clone(),
+            ElboTerm::Reconstruction => input.reconstruction.clone(),
+            ElboTerm::Kl => input.kl.clone(),
+            ElboTerm::NegElbo => input.reconstruction.clone() + input.kl.clone(),
+            ElboTerm::BitsPerDim => (input.reconstruction.clone() + input.kl.clone())
+                .div_scalar(input.dims as f64 * std::f64::consts::LN_2),
+        }
+    }
+
+    /// Reads the running sum back: one device sync.
+    fn read_back(&mut self) -> Result<(), TensorReadError> {
+        let Some(sum) = &self.sum else {
+            return Ok(());
         };
-        FormatOptions::new(self.name.clone()).precision(precision)
+        let total = sum.clone().try_into_scalar::<f64>()?;
+        if let Some(w) = &self.watch {
+            // The mean over the steps since the last read.
+            let (last_sum, last_examples, last_steps) = self.read;
+            let window = (total - last_sum) / (self.examples - last_examples).max(1) as f64;
+            w.guard
+                .check(window, w.epoch, w.split, last_steps + 1, self.steps);
+        }
+        self.read = (total, self.examples, self.steps);
+        Ok(())
+    }
+
+    fn running_mean(&self) -> f64 {
+        self.read.0 / self.read.1.max(1) as f64
+    }
+
+    fn entry(&self, value: f64, serialized: String) -> SerializedEntry {
+        let p = self.term.precision();
+        SerializedEntry::new(format!("{value:.p$}"), serialized)
     }
 }
 
@@ -111,36 +175,36 @@ impl Metric for ElboMetric {
     fn update(
         &mut self,
         input: &ElboInput,
-        metadata: &MetricMetadata,
+        _metadata: &MetricMetadata,
     ) -> Result<SerializedEntry, TensorReadError> {
         let [batch] = input.kl.dims();
-        let mean = |t: &burn::tensor::Tensor<1>| t.clone().mean().try_into_scalar::<f64>();
-        let value = match self.term {
-            ElboTerm::Reconstruction => mean(&input.reconstruction)?,
-            ElboTerm::Kl => mean(&input.kl)?,
-            ElboTerm::NegElbo | ElboTerm::BitsPerDim => {
-                let neg_elbo = mean(&(input.reconstruction.clone() + input.kl.clone()))?;
-                if let Some(w) = &self.watch {
-                    let step = metadata.iteration.unwrap_or(0);
-                    w.guard.check(neg_elbo, w.epoch, w.split, step);
-                }
-                if self.term == ElboTerm::NegElbo {
-                    neg_elbo
-                } else {
-                    neg_elbo / (input.dims as f64 * std::f64::consts::LN_2)
-                }
-            }
-        };
-        self.state.update(value, batch);
-        Ok(self.state.compute_update(self.format()))
+        let batch_sum = self.values(input).sum();
+        self.sum = Some(match self.sum.take() {
+            Some(sum) => sum + batch_sum,
+            None => batch_sum,
+        });
+        self.examples += batch;
+        self.steps += 1;
+        if self.steps == 1 || self.steps.is_multiple_of(READ_EVERY) {
+            self.read_back()?;
+        }
+        let mean = self.running_mean();
+        Ok(self.entry(mean, NumericEntry::Value(mean).serialize()))
     }
 
     fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
-        Ok(self.state.compute_final(self.format()))
+        self.read_back()?;
+        let mean = self.running_mean();
+        self.final_mean = Some(mean);
+        Ok(self.entry(mean, NumericEntry::Final(mean).serialize()))
     }
 
     fn clear(&mut self) {
-        self.state.reset();
+        self.sum = None;
+        self.examples = 0;
+        self.steps = 0;
+        self.read = (0.0, 0, 0);
+        self.final_mean = None;
         if let Some(w) = &mut self.watch {
             w.epoch += 1;
         }
@@ -165,14 +229,14 @@ impl Metric for ElboMetric {
 
 impl Numeric for ElboMetric {
     fn value(&self) -> Option<NumericEntry> {
-        Some(self.state.current_value())
+        Some(NumericEntry::Value(self.running_mean()))
     }
 
     fn running_value(&self) -> Option<NumericEntry> {
-        Some(self.state.running_value())
+        Some(NumericEntry::Value(self.running_mean()))
     }
 
     fn final_value(&self) -> NumericEntry {
-        self.state.final_value()
+        NumericEntry::Final(self.final_mean.unwrap_or_else(|| self.running_mean()))
     }
 }

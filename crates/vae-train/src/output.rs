@@ -1,6 +1,6 @@
 use burn::tensor::{ExecutionError, Tensor};
 use burn::train::ItemLazy;
-use burn::train::metric::{Adaptor, LossInput};
+use burn::train::metric::Adaptor;
 
 /// Per-example terms of one batch, handed from a training or validation step to the metrics.
 #[derive(Debug)]
@@ -18,6 +18,7 @@ pub struct ElboOutput {
 /// What the ELBO metrics read from an [`ElboOutput`].
 #[derive(Debug)]
 pub struct ElboInput {
+    pub(crate) loss: Tensor<1>,
     pub(crate) reconstruction: Tensor<1>,
     pub(crate) kl: Tensor<1>,
     pub(crate) dims: usize,
@@ -36,15 +37,10 @@ impl ItemLazy for ElboOutput {
     }
 }
 
-impl Adaptor<LossInput> for ElboOutput {
-    fn adapt(&self) -> LossInput {
-        LossInput::new(self.loss.clone())
-    }
-}
-
 impl Adaptor<ElboInput> for ElboOutput {
     fn adapt(&self) -> ElboInput {
         ElboInput {
+            loss: self.loss.clone(),
             reconstruction: self.reconstruction.clone(),
             kl: self.kl.clone(),
             dims: self.dims,

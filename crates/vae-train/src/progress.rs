@@ -14,10 +14,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::metric::ElboTerm;
 
+/// What the metrics last reported: they send their running epoch mean, then the final one.
 #[derive(Default)]
 struct Running {
-    sum: f64,
-    count: usize,
+    latest: Option<f64>,
     last_final: Option<f64>,
 }
 
@@ -53,19 +53,9 @@ impl ProgressRenderer {
         };
         let r = self.running.entry(name.clone()).or_default();
         match NumericEntry::deserialize(&entry.serialized_entry.serialized) {
-            Ok(NumericEntry::Aggregated {
-                aggregated_value,
-                count,
-            }) => {
-                r.sum += aggregated_value * count as f64;
-                r.count += count;
-            }
-            Ok(NumericEntry::Value(v)) => {
-                r.sum += v;
-                r.count += 1;
-            }
+            Ok(NumericEntry::Value(v)) => r.latest = Some(v),
             Ok(NumericEntry::Final(v)) => r.last_final = Some(v),
-            Err(_) => {}
+            Ok(NumericEntry::Aggregated { .. }) | Err(_) => {}
         }
         if let Some(bar) = &self.bar {
             bar.set_message(self.summary(false));
@@ -75,12 +65,11 @@ impl ProgressRenderer {
     /// "-ELBO 110.21  recon 85.30  KL 24.91  bits/dim 0.2028"
     fn summary(&self, final_values: bool) -> String {
         let mut parts = Vec::new();
-        for term in ElboTerm::ALL {
+        for term in ElboTerm::SHOWN {
             let Some(r) = self.running.get(term.name()) else {
                 continue;
             };
-            let value = if final_values { r.last_final } else { None }
-                .or_else(|| (r.count > 0).then(|| r.sum / r.count as f64));
+            let value = if final_values { r.last_final } else { None }.or(r.latest);
             if let Some(v) = value {
                 let digits = if term == ElboTerm::BitsPerDim { 4 } else { 2 };
                 parts.push(format!("{} {v:.digits$}", term.label()));

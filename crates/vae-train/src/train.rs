@@ -2,16 +2,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::optim::OptimizerRecord;
 use burn::optim::lr_scheduler::LrSchedulerRecord;
 use burn::tensor::Device;
-use burn::train::metric::LossMetric;
 use burn::train::metric::store::EventStoreClient;
 use burn::train::{EarlyStoppingStrategy, Interrupter, Learner, SupervisedTraining};
-use vae_data::{ImageDataset, Partition, VaeBatcher, remove_stale_temp_files};
+use vae_data::{
+    ImageDataset, Partition, ResidentLoader, VaeBatch, VaeBatcher, remove_stale_temp_files,
+};
 
 use crate::artifacts::{check_weights_size, load_weights, save_model};
 use crate::checkpoint::AtomicFileCheckpointer;
@@ -187,11 +188,15 @@ fn launch(
     device.seed(config.seed);
 
     let binarize = config.data.binarize;
-    let train_loader = DataLoaderBuilder::new(VaeBatcher::train(binarize, config.seed))
-        .batch_size(config.batch_size)
-        .shuffle(config.seed)
-        .set_device(device.clone())
-        .build(train_set);
+    let first_epoch = checkpoint.map_or(1, |c| c + 1);
+    let train_loader: Arc<dyn DataLoader<VaeBatch>> = Arc::new(ResidentLoader::new(
+        &train_set,
+        binarize,
+        config.batch_size,
+        config.seed,
+        first_epoch,
+        device,
+    ));
     let valid_loader = DataLoaderBuilder::new(VaeBatcher::eval(binarize, config.seed))
         .batch_size(config.batch_size.max(500))
         .set_device(device.clone())
@@ -207,7 +212,6 @@ fn launch(
         .with_epsilon(opt.epsilon)
         .init();
 
-    let first_epoch = checkpoint.map_or(1, |c| c + 1);
     let interrupter = Interrupter::new();
     let guard = DivergenceGuard::new(interrupter.clone(), config.model.input_dim);
     let csv = CsvMetricLogger::open(&run.metrics(), first_epoch)?;
@@ -221,7 +225,6 @@ fn launch(
         // burn's per-iteration logs would be appended in place; metrics.csv is written atomically.
         .with_metric_logger(csv)
         .with_application_logger(None)
-        .metrics((LossMetric::new(),))
         .renderer(Box::new(ProgressRenderer::new()))
         .with_custom_checkpointers(
             AtomicFileCheckpointer::new(&checkpoints, "model"),
@@ -229,7 +232,7 @@ fn launch(
             AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
         )
         .num_epochs(config.epochs);
-    for term in ElboTerm::ALL {
+    for term in ElboTerm::LOGGED {
         let (mut train, mut valid) = (ElboMetric::new(term), ElboMetric::new(term));
         if term == ElboTerm::NegElbo {
             train = train.watched(&guard, "training", first_epoch);
