@@ -92,6 +92,38 @@ fn metric_rows(run: &Path) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// metrics.csv without its wall-clock `seconds` column, and the final model's test-set
+/// evaluation (the weights file itself also holds random parameter ids).
+fn outcome(run: &Path) -> (Vec<String>, String) {
+    let metrics = std::fs::read_to_string(run.join("metrics.csv"))
+        .expect("metrics.csv")
+        .lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string())
+        .collect();
+    let eval = vae(&["eval", "--model", s(run), "--json", "--seed", "3"])
+        .output()
+        .expect("vae runs");
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    (metrics, String::from_utf8_lossy(&eval.stdout).into_owned())
+}
+
+/// Trains `epochs` epochs without interruption.
+fn straight_run(data: &Path, run: &Path, epochs: &str) -> (Vec<String>, String) {
+    let out = spawn_training(data, run, epochs)
+        .wait_with_output()
+        .expect("vae runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    outcome(run)
+}
+
 fn complete_rows(epochs: usize) -> Vec<(usize, String)> {
     (1..=epochs)
         .flat_map(|e| [(e, "train".to_string()), (e, "valid".to_string())])
@@ -121,11 +153,13 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 }
 
 /// SIGKILL at moments spread over a run (while loading, mid-epoch, around checkpoints), then
-/// `--resume`: the run ends with every epoch once, losing at most the epoch in progress.
+/// `--resume`: the run ends with every epoch once, losing at most the epoch in progress, and
+/// with exactly the metrics and weights of an uninterrupted run.
 #[test]
 fn sigkill_at_any_moment_then_resume_finishes_the_run() {
     let root = temp_dir("kill");
     let data = mnist_subset(&root.join("data"), 3000);
+    let straight = straight_run(&data, &root.join("straight"), "3");
     // One epoch of this subset takes about 0.3 s on an idle 2-core machine.
     let delays = [20u64, 120, 220, 320, 450, 600, 750, 900, 1100];
     for (i, delay_ms) in delays.into_iter().enumerate() {
@@ -176,7 +210,7 @@ fn sigkill_at_any_moment_then_resume_finishes_the_run() {
 }
 
 /// The first Ctrl-C finishes the epoch, writes its checkpoint and exits with 130 without a
-/// final model; `--resume` then completes the run.
+/// final model; `--resume` then completes the run as if it had never stopped.
 #[test]
 fn ctrl_c_stops_after_a_checkpoint_and_resume_completes() {
     let root = temp_dir("sigint");
@@ -213,7 +247,13 @@ fn ctrl_c_stops_after_a_checkpoint_and_resume_completes() {
 
     resume(&run);
     assert_eq!(metric_rows(&run), complete_rows(6));
-    assert!(run.join("model.bpk").is_file());
+    let (metrics, weights) = outcome(&run);
+    let (straight_metrics, straight_weights) = straight_run(&data, &root.join("straight"), "6");
+    assert_eq!(metrics, straight_metrics, "not the straight run");
+    assert!(
+        weights == straight_weights,
+        "not the straight run's weights"
+    );
     assert_no_temp_files(&run);
 }
 

@@ -18,8 +18,9 @@ use crate::{Binarize, ImageDataset, VaeBatch};
 /// and each batch is a gather on the device, with no per-example host work. Dynamic
 /// binarisation draws its bits on the device.
 ///
-/// Epoch `e` uses the order seeded by `(seed, e)`, so a resumed run sees the same order as an
-/// uninterrupted one.
+/// Epoch `e` shuffles with a generator seeded by `(seed, e)` and reseeds the device's generator
+/// from them too, so a run resumed at epoch `e` sees the same order and draws the same noise
+/// as an uninterrupted one.
 #[derive(Debug)]
 pub struct ResidentLoader {
     /// `[n, dim]` model inputs (already 0/1 for fixed binarisation).
@@ -77,6 +78,9 @@ impl ResidentLoader {
 impl DataLoader<VaeBatch> for ResidentLoader {
     fn iter<'a>(&'a self) -> Box<dyn DataLoaderIterator<VaeBatch> + 'a> {
         let epoch = self.next_epoch.fetch_add(1, Ordering::SeqCst);
+        // The epoch's noise (binarisation, the model's samples) depends on (seed, epoch) only,
+        // so a run resumed from a checkpoint repeats an uninterrupted run exactly.
+        self.x.device().seed(mix(!self.seed, epoch));
         let order = self.order(epoch);
         let n = order.len();
         let order = Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &self.x.device());
