@@ -2,23 +2,17 @@
 //! no panic, and no file written or changed. Prints a table of what it tried
 //! (`cargo test -p vae-cli --test bad_input -- --nocapture`).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use vae_data::{ImageDataset, Partition, default_data_dir};
+use common::{mnist_subset, temp_dir, vae_command};
+use vae_data::{ImageDataset, Partition};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("vae-bad-input-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
+/// A path as an owned argument.
 fn s(p: &Path) -> String {
-    p.to_str().expect("utf-8 path").to_string()
+    common::s(p).into()
 }
 
 /// Names, sizes and modification times of every file under `dir`.
@@ -58,6 +52,21 @@ struct Case {
     needle: String,
 }
 
+/// A change to one file of a copied model directory.
+enum Edit {
+    Remove(&'static str),
+    Write(&'static str, Vec<u8>),
+}
+
+impl Edit {
+    fn apply(&self, dir: &Path) {
+        match self {
+            Self::Remove(name) => std::fs::remove_file(dir.join(name)).expect("remove"),
+            Self::Write(name, bytes) => std::fs::write(dir.join(name), bytes).expect("write"),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     tried: usize,
@@ -69,19 +78,9 @@ struct Tally {
 #[test]
 fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
     let root = temp_dir("matrix");
-    let mnist = default_data_dir();
-    let good = root.join("good-data");
-    std::fs::create_dir_all(&good).expect("mkdir");
-    for (partition, n) in [(Partition::Train, 300), (Partition::Test, 20)] {
-        ImageDataset::load_idx(&mnist, partition)
-            .expect("bundled MNIST")
-            .take(n)
-            .save_idx(&good, partition)
-            .expect("write subset");
-    }
+    let good = mnist_subset(&root.join("good-data"), 300, 20);
     let model = root.join("good-model");
-    let out = Command::new(env!("CARGO_BIN_EXE_vae"))
-        .args(["train", "--data", &s(&good), "--out", &s(&model)])
+    let out = vae_command(&["train", "--data", &s(&good), "--out", &s(&model)])
         .args(["--epochs", "1", "--valid-size", "50", "--hidden", "32"])
         .output()
         .expect("vae runs");
@@ -221,113 +220,62 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
     // --- model directories given to `vae eval` / `vae info` ------------------------------
     let config_text = std::fs::read_to_string(model.join("config.json")).expect("config");
     let weights = std::fs::read(model.join("model.bpk")).expect("weights");
-    type Edit = Box<dyn Fn(&Path)>;
+    let config_with = |from: &str, to: &str| {
+        assert!(config_text.contains(from), "config.json has no `{from}`");
+        Edit::Write("config.json", config_text.replace(from, to).into_bytes())
+    };
     let model_cases: Vec<(&str, Edit, &str)> = vec![
         (
             "missing config.json",
-            Box::new(|d: &Path| std::fs::remove_file(d.join("config.json")).expect("rm")),
+            Edit::Remove("config.json"),
             "config.json",
         ),
         (
             "config.json not JSON",
-            Box::new(|d: &Path| std::fs::write(d.join("config.json"), "{oops").expect("w")),
+            Edit::Write("config.json", b"{oops".to_vec()),
             "not JSON",
         ),
         (
             "config from a newer version",
-            Box::new({
-                let t = config_text.clone();
-                move |d: &Path| {
-                    std::fs::write(
-                        d.join("config.json"),
-                        t.replace("\"format_version\": 1", "\"format_version\": 9"),
-                    )
-                    .expect("w")
-                }
-            }),
+            config_with("\"format_version\": 1", "\"format_version\": 9"),
             "newer vae",
         ),
         (
             "config missing a field",
-            Box::new({
-                let t = config_text.clone();
-                move |d: &Path| {
-                    std::fs::write(
-                        d.join("config.json"),
-                        t.replace("\"latent_dim\"", "\"latent\""),
-                    )
-                    .expect("w")
-                }
-            }),
+            config_with("\"latent_dim\"", "\"latent\""),
             "config.json",
         ),
         (
             "config with zero latent",
-            Box::new({
-                let t = config_text.clone();
-                move |d: &Path| {
-                    std::fs::write(
-                        d.join("config.json"),
-                        t.replace("\"latent_dim\": 20", "\"latent_dim\": 0"),
-                    )
-                    .expect("w")
-                }
-            }),
+            config_with("\"latent_dim\": 20", "\"latent_dim\": 0"),
             "latent_dim",
         ),
-        (
-            "missing model.bpk",
-            Box::new(|d: &Path| std::fs::remove_file(d.join("model.bpk")).expect("rm")),
-            "model.bpk",
-        ),
+        ("missing model.bpk", Edit::Remove("model.bpk"), "model.bpk"),
         (
             "model.bpk garbage",
-            Box::new(|d: &Path| {
-                std::fs::write(d.join("model.bpk"), vec![7u8; 200_000]).expect("w")
-            }),
+            Edit::Write("model.bpk", vec![7u8; 200_000]),
             "model.bpk",
         ),
         (
             "model.bpk truncated",
-            Box::new({
-                let w = weights.clone();
-                move |d: &Path| std::fs::write(d.join("model.bpk"), &w[..w.len() / 2]).expect("w")
-            }),
+            Edit::Write("model.bpk", weights[..weights.len() / 2].to_vec()),
             "model.bpk",
         ),
         (
             "weights of another architecture",
-            Box::new({
-                let t = config_text.clone();
-                move |d: &Path| {
-                    std::fs::write(
-                        d.join("config.json"),
-                        t.replace("\"latent_dim\": 20", "\"latent_dim\": 16"),
-                    )
-                    .expect("w")
-                }
-            }),
+            config_with("\"latent_dim\": 20", "\"latent_dim\": 16"),
             "do not match",
         ),
         (
             "config claiming a 10^12-parameter model",
-            Box::new({
-                let t = config_text.clone();
-                move |d: &Path| {
-                    std::fs::write(
-                        d.join("config.json"),
-                        t.replace("\"hidden\": [\n      32\n    ]", "\"hidden\": [1000000000]"),
-                    )
-                    .expect("w")
-                }
-            }),
+            config_with("\"hidden\": [\n      32\n    ]", "\"hidden\": [1000000000]"),
             "cannot hold",
         ),
     ];
     for (what, edit, needle) in model_cases {
         let dir = root.join(format!("model-{}", what.replace(' ', "-")));
         copy_dir(&model, &dir);
-        edit(&dir);
+        edit.apply(&dir);
         for command in ["eval", "info"] {
             let mut args = vec![command.into(), "--model".into(), s(&dir)];
             if command == "eval" {
@@ -469,10 +417,8 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
     let mut failures = Vec::new();
     for case in &cases {
         let before = snapshot(&root);
-        let out = Command::new(env!("CARGO_BIN_EXE_vae"))
-            .args(&case.args)
-            .output()
-            .expect("vae runs");
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let out = vae_command(&args).output().expect("vae runs");
         let after = snapshot(&root);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let t = tally.entry(case.kind).or_default();

@@ -1,42 +1,12 @@
 //! The `vae` binary end to end: training, evaluation and info (bad input: `bad_input.rs`;
 //! crashes, Ctrl-C and divergence: `crash.rs`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use vae_data::{ImageDataset, Partition, default_data_dir};
+use std::path::Path;
+use std::process::Output;
 
-fn vae(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vae"))
-        .args(args)
-        .output()
-        .expect("vae runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("vae-cli-tests-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create");
-    for (partition, n) in [(Partition::Train, n_train), (Partition::Test, n_test)] {
-        ImageDataset::load_idx(&default_data_dir(), partition)
-            .expect("bundled MNIST")
-            .take(n)
-            .save_idx(dir, partition)
-            .expect("write subset");
-    }
-    dir.to_path_buf()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::{mnist_subset, s, temp_dir, vae};
 
 /// `vae train` on `data` into `run` with extra flags; must succeed.
 fn train_ok(data: &Path, run: &Path, extra: &[&str]) -> Output {

@@ -1,41 +1,12 @@
 //! Training survives SIGKILL, stops cleanly on Ctrl-C, and refuses to go on when it diverges.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use vae_data::{ImageDataset, Partition, default_data_dir};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("vae-crash-tests-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-fn mnist_subset(dir: &Path, n_train: usize) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create");
-    for (partition, n) in [(Partition::Train, n_train), (Partition::Test, 100)] {
-        ImageDataset::load_idx(&default_data_dir(), partition)
-            .expect("bundled MNIST")
-            .take(n)
-            .save_idx(dir, partition)
-            .expect("write subset");
-    }
-    dir.to_path_buf()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn vae(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vae"));
-    cmd.args(args);
-    cmd
-}
+use common::{mnist_subset, s, temp_dir, vae_command as vae};
 
 fn spawn_training(data: &Path, run: &Path, epochs: &str) -> Child {
     vae(&[
@@ -158,7 +129,7 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 #[test]
 fn sigkill_at_any_moment_then_resume_finishes_the_run() {
     let root = temp_dir("kill");
-    let data = mnist_subset(&root.join("data"), 3000);
+    let data = mnist_subset(&root.join("data"), 3000, 100);
     let straight = straight_run(&data, &root.join("straight"), "3");
     // One epoch of this subset takes about 0.3 s on an idle 2-core machine.
     let delays = [20u64, 120, 220, 320, 450, 600, 750, 900, 1100];
@@ -196,15 +167,11 @@ fn sigkill_at_any_moment_then_resume_finishes_the_run() {
             complete_rows(3),
             "kill after {delay_ms} ms"
         );
-        assert!(run.join("model.bpk").is_file());
         assert_no_temp_files(&run);
-        let eval = vae(&["eval", "--model", s(&run), "--data", s(&data), "--json"])
-            .output()
-            .expect("vae runs");
-        assert!(
-            eval.status.success(),
-            "{}",
-            String::from_utf8_lossy(&eval.stderr)
+        assert_eq!(
+            outcome(&run),
+            straight,
+            "kill after {delay_ms} ms: not the uninterrupted run"
         );
     }
 }
@@ -214,7 +181,7 @@ fn sigkill_at_any_moment_then_resume_finishes_the_run() {
 #[test]
 fn ctrl_c_stops_after_a_checkpoint_and_resume_completes() {
     let root = temp_dir("sigint");
-    let data = mnist_subset(&root.join("data"), 3000);
+    let data = mnist_subset(&root.join("data"), 3000, 100);
     let run = root.join("run");
     let child = spawn_training(&data, &run, "6");
     let pid = child.id().to_string();
@@ -247,22 +214,20 @@ fn ctrl_c_stops_after_a_checkpoint_and_resume_completes() {
 
     resume(&run);
     assert_eq!(metric_rows(&run), complete_rows(6));
-    let (metrics, weights) = outcome(&run);
-    let (straight_metrics, straight_weights) = straight_run(&data, &root.join("straight"), "6");
-    assert_eq!(metrics, straight_metrics, "not the straight run");
-    assert!(
-        weights == straight_weights,
-        "not the straight run's weights"
+    assert_eq!(
+        outcome(&run),
+        straight_run(&data, &root.join("straight"), "6"),
+        "not the uninterrupted run"
     );
     assert_no_temp_files(&run);
 }
 
-/// Adam at lr 10 throws the loss to ~1e13 in two steps: training stops with a message naming
-/// where, writes no model, and keeps nothing diverged.
+/// Adam at lr 10 throws the loss to ~1e13, then NaN, within a few steps: training stops with
+/// a message naming where, writes no model, and keeps nothing diverged.
 #[test]
 fn a_diverging_run_stops_with_a_clear_error() {
     let root = temp_dir("diverge");
-    let data = mnist_subset(&root.join("data"), 1000);
+    let data = mnist_subset(&root.join("data"), 1000, 100);
     let run = root.join("run");
     let out = vae(&[
         "train",

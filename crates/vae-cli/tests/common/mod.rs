@@ -1,0 +1,47 @@
+//! Shared by the CLI tests: the binary, scratch directories and MNIST subsets.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use vae_data::{ImageDataset, Partition, default_data_dir};
+
+/// The `vae` binary with `args`, not yet run.
+pub fn vae_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vae"));
+    cmd.args(args);
+    cmd
+}
+
+/// Runs `vae` with `args` to completion.
+pub fn vae(args: &[&str]) -> Output {
+    vae_command(args).output().expect("vae runs")
+}
+
+/// A fresh, empty directory unique to this test process and `name`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("vae-cli-tests-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// The first `n_train` / `n_test` real MNIST images (with labels) as an IDX directory.
+pub fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create");
+    for (partition, n) in [(Partition::Train, n_train), (Partition::Test, n_test)] {
+        ImageDataset::load_idx(&default_data_dir(), partition)
+            .expect("bundled MNIST")
+            .take(n)
+            .save_idx(dir, partition)
+            .expect("write subset");
+    }
+    dir.to_path_buf()
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
