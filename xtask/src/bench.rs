@@ -10,6 +10,7 @@ use crate::{Result, cargo, root, run};
 
 struct Options {
     epochs: usize,
+    repeat: usize,
     threads: Option<usize>,
     backend: String,
     python: Option<PathBuf>,
@@ -18,6 +19,7 @@ struct Options {
 fn parse(args: &[String]) -> Result<Options> {
     let mut o = Options {
         epochs: 3,
+        repeat: 1,
         threads: None,
         backend: "flex".into(),
         python: None,
@@ -27,6 +29,12 @@ fn parse(args: &[String]) -> Result<Options> {
         let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
+            "--repeat" => {
+                o.repeat = value()?
+                    .parse::<usize>()
+                    .map_err(|e| format!("--repeat: {e}"))?
+                    .max(1)
+            }
             "--threads" => {
                 o.threads = Some(value()?.parse().map_err(|e| format!("--threads: {e}"))?)
             }
@@ -39,11 +47,43 @@ fn parse(args: &[String]) -> Result<Options> {
 }
 
 /// Per-run results: mean seconds per training epoch, examples per second, final test −ELBO.
+/// One run of one side.
 struct Side {
+    /// Training seconds of each epoch.
+    epoch_times: Vec<f64>,
+    /// Training examples per epoch.
+    examples: f64,
+    test_neg_elbo: f64,
+    detail: String,
+}
+
+/// Several runs of one side, summarised by the median epoch time: this VM's speed drifts by
+/// ±20% from minute to minute, so single runs mislead.
+struct Summary {
     epoch_s: f64,
     samples_per_s: f64,
     test_neg_elbo: f64,
+    epochs_timed: usize,
     detail: String,
+}
+
+fn summarise(runs: &[Side]) -> Option<Summary> {
+    let last = runs.last()?;
+    let mut times: Vec<f64> = runs.iter().flat_map(|r| r.epoch_times.clone()).collect();
+    times.sort_by(f64::total_cmp);
+    let mid = times.len() / 2;
+    let epoch_s = if times.len() % 2 == 1 {
+        times[mid]
+    } else {
+        (times[mid - 1] + times[mid]) / 2.0
+    };
+    Some(Summary {
+        epoch_s,
+        samples_per_s: last.examples / epoch_s,
+        test_neg_elbo: runs.iter().map(|r| r.test_neg_elbo).sum::<f64>() / runs.len() as f64,
+        epochs_timed: times.len(),
+        detail: last.detail.clone(),
+    })
 }
 
 pub(crate) fn run_bench(args: &[String]) -> Result<()> {
@@ -81,45 +121,51 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         cmd
     };
 
-    let ours = ours(&vae, &data, &o)?;
-    let torch = match find_python(&o) {
-        Some(python) => Some(torch(&python, &data, &o)?),
-        None => {
-            eprintln!(
-                "no Python with torch found (set VAE_TORCH_PYTHON or --python); skipping the reference"
-            );
-            None
+    let python = find_python(&o);
+    if python.is_none() {
+        eprintln!(
+            "no Python with torch found (set VAE_TORCH_PYTHON or --python); skipping the reference"
+        );
+    }
+    // Alternate the two sides so that drifts in machine speed hit both alike.
+    let (mut ours_runs, mut torch_runs) = (Vec::new(), Vec::new());
+    for _ in 0..o.repeat {
+        ours_runs.push(ours(&vae, &data, &o)?);
+        if let Some(python) = &python {
+            torch_runs.push(torch(python, &data, &o)?);
         }
-    };
+    }
+    let ours = summarise(&ours_runs).ok_or("no runs")?;
+    let torch = summarise(&torch_runs);
 
     println!();
     println!(
-        "MNIST, 784-400-20 Bernoulli VAE, Adam 1e-3, batch 128, {} epochs, same machine",
-        o.epochs
+        "MNIST, 784-400-20 Bernoulli VAE, Adam 1e-3, batch 128, {} epochs x {} alternating runs, same machine",
+        o.epochs, o.repeat
     );
     println!(
         "{:<34} {:>10} {:>12} {:>12}",
         "", "s/epoch", "examples/s", "test -ELBO"
     );
-    println!(
-        "{:<34} {:>10.2} {:>12.0} {:>12.2}",
-        format!("vae ({})", o.backend),
-        ours.epoch_s,
-        ours.samples_per_s,
-        ours.test_neg_elbo
-    );
-    if let Some(t) = &torch {
+    let row = |name: &str, s: &Summary| {
         println!(
             "{:<34} {:>10.2} {:>12.0} {:>12.2}",
-            "pytorch reference", t.epoch_s, t.samples_per_s, t.test_neg_elbo
-        );
+            name, s.epoch_s, s.samples_per_s, s.test_neg_elbo
+        )
+    };
+    row(&format!("vae ({})", o.backend), &ours);
+    if let Some(t) = &torch {
+        row("pytorch reference", t);
         println!(
             "ratio ours/pytorch: epoch time {:.2}x, throughput {:.2}x, test -ELBO difference {:+.2} nats",
             ours.epoch_s / t.epoch_s,
             ours.samples_per_s / t.samples_per_s,
             ours.test_neg_elbo - t.test_neg_elbo
         );
-        println!("  ({}; {})", ours.detail, t.detail);
+        println!(
+            "  (median of {} and {} epoch times; test -ELBO averaged over runs; {}; {})",
+            ours.epochs_timed, t.epochs_timed, ours.detail, t.detail
+        );
     } else {
         println!("  ({})", ours.detail);
     }
@@ -164,7 +210,6 @@ fn ours(vae: &dyn Fn() -> Command, data: &Path, o: &Options) -> Result<Side> {
     if train_s.is_empty() {
         return Err("metrics.csv has no training rows".into());
     }
-    let epoch_s = train_s.iter().sum::<f64>() / train_s.len() as f64;
 
     let output = vae()
         .args(["eval", "--model", &out_s, "--json", "--backend", &o.backend])
@@ -185,8 +230,8 @@ fn ours(vae: &dyn Fn() -> Command, data: &Path, o: &Options) -> Result<Side> {
         .ok_or("config.json lacks data.valid_size")?;
     let train_examples = 60_000.0 - held_out;
     Ok(Side {
-        epoch_s,
-        samples_per_s: train_examples / epoch_s,
+        epoch_times: train_s,
+        examples: train_examples,
         test_neg_elbo,
         detail: format!(
             "ours trains on {train_examples} images ({held_out} held out for validation; times exclude validation)"
@@ -248,10 +293,17 @@ fn torch(python: &Path, data: &Path, o: &Options) -> Result<Side> {
         .find(|v| v.get("summary").is_some())
         .ok_or("no summary line from the reference")?;
     let last = epochs.last().ok_or("no epoch lines from the reference")?;
-    let epoch_s = summary["mean_epoch_s"].as_f64().ok_or("no mean_epoch_s")?;
+    let epoch_times = epochs
+        .iter()
+        .map(|e| {
+            e["train_s"]
+                .as_f64()
+                .ok_or_else(|| "no train_s".to_string())
+        })
+        .collect::<Result<Vec<f64>>>()?;
     Ok(Side {
-        epoch_s,
-        samples_per_s: 60_000.0 / epoch_s,
+        epoch_times,
+        examples: 60_000.0,
         test_neg_elbo: last["test_loss"].as_f64().ok_or("no test_loss")?,
         detail: format!(
             "torch {} with {} threads trains on 60 000 images",

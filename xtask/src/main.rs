@@ -17,6 +17,7 @@ tasks:
                           then clippy and the tests again with libtorch (tch, CPU) when found
   bench [options]         train with `vae` and with bench/torch_vae_reference.py, print both
       --epochs N          epochs for both (default 3)
+      --repeat N          alternate N runs of each side; report median epoch times (default 1)
       --threads N         intra-op threads for PyTorch (default: all cores, as ours uses)
       --backend NAME      our backend (default flex)
       --python PATH       a Python with torch (default: $VAE_TORCH_PYTHON, then
