@@ -1,4 +1,4 @@
-use burn::tensor::{Tensor, activation};
+use burn::tensor::{Distribution, Tensor, activation};
 use serde::{Deserialize, Serialize};
 
 use crate::{LN_2PI, ModelError, Result};
@@ -84,6 +84,29 @@ impl Likelihood {
             Self::Gaussian { .. } | Self::GaussianLearned => params,
         }
     }
+
+    /// One draw from p(x|z) given decoder outputs (and the learned log-variance, if any),
+    /// using the device's generator.
+    pub fn sample(&self, params: Tensor<2>, log_var: Option<Tensor<1>>) -> Tensor<2> {
+        match self {
+            Self::Bernoulli => {
+                let p = activation::sigmoid(params);
+                p.random_like(Distribution::Default).lower(p).float()
+            }
+            Self::Gaussian { sigma } => {
+                let noise = params.random_like(Distribution::Normal(0.0, 1.0));
+                params + noise.mul_scalar(*sigma)
+            }
+            Self::GaussianLearned => {
+                let noise = params.random_like(Distribution::Normal(0.0, 1.0));
+                let std = match log_var {
+                    Some(lv) => lv.mul_scalar(0.5).exp().unsqueeze_dim::<2>(0),
+                    None => params.ones_like(),
+                };
+                params + noise * std
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +120,39 @@ mod tests {
 
     fn value(t: Tensor<1>) -> f64 {
         t.into_scalar::<f32>() as f64
+    }
+
+    #[test]
+    fn samples_follow_the_likelihood() {
+        for device in test_devices() {
+            device.seed(3);
+            let n = 20_000;
+            // Logit 0.85 gives p = 0.7.
+            let logits = Tensor::<2>::full([n, 2], 0.847_297_9, &device);
+            let draws = Likelihood::Bernoulli.sample(logits, None);
+            let values = draws.clone().into_data().try_to_vec::<f32>().expect("f32");
+            assert!(values.iter().all(|&v| v == 0.0 || v == 1.0));
+            let mean = value(draws.mean().reshape([1]));
+            assert!((mean - 0.7).abs() < 0.01, "Bernoulli mean {mean}");
+
+            let mu = Tensor::<2>::full([n, 1], 0.5, &device);
+            let g = Likelihood::Gaussian { sigma: 0.2 }.sample(mu.clone(), None);
+            let sd = value(
+                g.clone()
+                    .sub_scalar(0.5)
+                    .powi_scalar(2)
+                    .mean()
+                    .sqrt()
+                    .reshape([1]),
+            );
+            assert!((value(g.mean().reshape([1])) - 0.5).abs() < 0.01);
+            assert!((sd - 0.2).abs() < 0.01, "Gaussian sd {sd}");
+
+            let lv = Tensor::<1>::full([1], (0.3f64 * 0.3).ln(), &device);
+            let l = Likelihood::GaussianLearned.sample(mu, Some(lv));
+            let sd = value(l.sub_scalar(0.5).powi_scalar(2).mean().sqrt().reshape([1]));
+            assert!((sd - 0.3).abs() < 0.01, "learned sd {sd}");
+        }
     }
 
     #[test]

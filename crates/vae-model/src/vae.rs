@@ -163,6 +163,12 @@ impl Vae {
         self.likelihood.mean(self.decode(z))
     }
 
+    /// One draw from p(x|z) for `z: [batch, latent_dim]`, `[batch, input_dim]`.
+    pub fn decode_sample(&self, z: Tensor<2>) -> Tensor<2> {
+        self.likelihood
+            .sample(self.decode(z), self.decoder.log_var())
+    }
+
     /// ln p(x|z) per example for decoder outputs `params`, `[batch]`.
     pub fn log_likelihood(&self, x: Tensor<2>, params: Tensor<2>) -> Tensor<1> {
         self.likelihood.log_prob(x, params, self.decoder.log_var())
