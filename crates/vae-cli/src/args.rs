@@ -31,6 +31,100 @@ pub enum Command {
     Eval(EvalArgs),
     /// Describe a model directory: architecture, data, training progress and final metrics.
     Info(InfoArgs),
+    /// Draw codes from the prior and write their decoded images as a PNG grid.
+    Sample(SampleArgs),
+    /// Write test images (odd rows) above their reconstructions (even rows) as a PNG grid.
+    Reconstruct(ReconstructArgs),
+    /// Decode evenly spaced points between the codes of two test images, as one PNG row.
+    ///
+    /// The row starts with test image I and ends with test image J; between them, the decoded
+    /// posterior means of I and J and the points on the segment joining them.
+    Interpolate(InterpolateArgs),
+    /// Sweep each latent dimension over [−R, R] around one test image's code, one PNG row per
+    /// dimension.
+    Traverse(TraverseArgs),
+}
+
+/// The model and data a picture command reads, and where it writes.
+#[derive(Debug, Args)]
+pub struct PictureArgs {
+    /// Model (run) directory written by `vae train`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    #[command(flatten)]
+    pub common: PictureArgs,
+    /// Number of samples.
+    #[arg(short, default_value_t = 64)]
+    pub n: usize,
+    /// Images per grid row [default: the square root of N, rounded up].
+    #[arg(long)]
+    pub columns: Option<usize>,
+    /// Draw each image from p(x|z) instead of showing its mean.
+    #[arg(long)]
+    pub stochastic: bool,
+    /// Seed for the codes (and the draws).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconstructArgs {
+    #[command(flatten)]
+    pub common: PictureArgs,
+    /// IDX dataset directory; its t10k files are used. [default: the model's]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Number of test images (the first ones).
+    #[arg(short, default_value_t = 32)]
+    pub n: usize,
+    /// Images per grid row.
+    #[arg(long, default_value_t = 8)]
+    pub columns: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct InterpolateArgs {
+    #[command(flatten)]
+    pub common: PictureArgs,
+    /// IDX dataset directory; its t10k files are used. [default: the model's]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Index of the first test image.
+    #[arg(long, value_name = "I")]
+    pub from: usize,
+    /// Index of the second test image.
+    #[arg(long, value_name = "J")]
+    pub to: usize,
+    /// Decoded points, endpoints included.
+    #[arg(long, default_value_t = 10)]
+    pub steps: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TraverseArgs {
+    #[command(flatten)]
+    pub common: PictureArgs,
+    /// IDX dataset directory; its t10k files are used. [default: the model's]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Index of the test image whose code is swept.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub index: usize,
+    /// Values per dimension.
+    #[arg(long, default_value_t = 9)]
+    pub steps: usize,
+    /// Each dimension goes from −R to R.
+    #[arg(long, value_name = "R", default_value_t = 3.0)]
+    pub range: f64,
 }
 
 /// Where a command computes.

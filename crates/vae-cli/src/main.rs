@@ -26,6 +26,10 @@ fn main() -> ExitCode {
         args::Command::Train(a) => commands::train::run(a),
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Info(a) => commands::info::run(a),
+        args::Command::Sample(a) => commands::pictures::sample(a),
+        args::Command::Reconstruct(a) => commands::pictures::reconstruct(a),
+        args::Command::Interpolate(a) => commands::pictures::interpolate(a),
+        args::Command::Traverse(a) => commands::pictures::traverse(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -133,3 +133,165 @@ fn tch_backend_trains_and_its_model_evaluates_on_flex_too() {
         "tch {tch} vs flex {flex}"
     );
 }
+
+/// Every picture command writes a PNG whose size follows from its arguments; sampling repeats
+/// under a seed; a bad request writes nothing.
+#[test]
+fn picture_commands_write_pngs_of_the_expected_size() {
+    let root = temp_dir("pictures");
+    let data = mnist_subset(&root.join("data"), 600, 30);
+    let run = root.join("run");
+    train_ok(
+        &data,
+        &run,
+        &["--epochs", "1", "--valid-size", "100", "--hidden", "64"],
+    );
+    let png = |name: &str| root.join(format!("{name}.png"));
+    let size = |name: &str| {
+        let img = image::open(png(name)).expect("a PNG");
+        (img.width(), img.height())
+    };
+    let ok = |args: &[&str]| {
+        let out = vae(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // A 28x28 image takes 30 pixels with its border; the grid adds 2.
+    let side = |n: u32| n * 30 + 2;
+
+    let m = s(&run);
+    ok(&[
+        "sample",
+        "--model",
+        m,
+        "-n",
+        "10",
+        "--seed",
+        "4",
+        "-o",
+        s(&png("a")),
+    ]);
+    assert_eq!(size("a"), (side(4), side(3)));
+    ok(&[
+        "sample",
+        "--model",
+        m,
+        "-n",
+        "10",
+        "--seed",
+        "4",
+        "-o",
+        s(&png("b")),
+    ]);
+    ok(&[
+        "sample",
+        "--model",
+        m,
+        "-n",
+        "10",
+        "--seed",
+        "5",
+        "-o",
+        s(&png("c")),
+    ]);
+    let bytes = |name: &str| std::fs::read(png(name)).expect("read");
+    assert_eq!(bytes("a"), bytes("b"), "same seed, same picture");
+    assert_ne!(bytes("a"), bytes("c"), "the seed has no effect");
+    ok(&[
+        "sample",
+        "--model",
+        m,
+        "-n",
+        "6",
+        "--columns",
+        "6",
+        "--stochastic",
+        "-o",
+        s(&png("d")),
+    ]);
+    assert_eq!(size("d"), (side(6), side(1)));
+    let img = image::open(png("d")).expect("png").to_luma8();
+    assert!(
+        img.pixels().all(|p| [0, 40, 255].contains(&p[0])),
+        "draws are binary"
+    );
+
+    ok(&[
+        "reconstruct",
+        "--model",
+        m,
+        "-n",
+        "10",
+        "--columns",
+        "4",
+        "-o",
+        s(&png("r")),
+    ]);
+    // Three rows of originals, each above a row of reconstructions.
+    assert_eq!(size("r"), (side(4), side(6)));
+    ok(&[
+        "interpolate",
+        "--model",
+        m,
+        "--from",
+        "2",
+        "--to",
+        "7",
+        "--steps",
+        "5",
+        "-o",
+        s(&png("i")),
+    ]);
+    assert_eq!(size("i"), (side(7), side(1)));
+    ok(&[
+        "traverse",
+        "--model",
+        m,
+        "--index",
+        "3",
+        "--steps",
+        "4",
+        "-o",
+        s(&png("t")),
+    ]);
+    assert_eq!(
+        size("t"),
+        (side(4), side(20)),
+        "one row per latent dimension"
+    );
+
+    for bad in [
+        vec![
+            "interpolate",
+            "--model",
+            m,
+            "--from",
+            "0",
+            "--to",
+            "30",
+            "-o",
+            s(&png("x")),
+        ],
+        vec!["traverse", "--model", m, "--steps", "1", "-o", s(&png("x"))],
+        vec!["sample", "--model", m, "-n", "0", "-o", s(&png("x"))],
+        vec![
+            "sample",
+            "--model",
+            m,
+            "-o",
+            s(&root.join("no-dir").join("x.png")),
+        ],
+    ] {
+        let out = vae(&bad);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{bad:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert!(!png("x").exists());
+    }
+}
