@@ -95,13 +95,16 @@ impl Source {
     }
 }
 
-fn written(path: &Path, grid: &Grid) {
+/// Writes the PNG and says what was written.
+fn finish(grid: &Grid, path: &Path) -> Result<()> {
+    grid.write_png(path)?;
     let (w, h) = grid.size();
     eprintln!(
         "wrote {} ({w}x{h} pixels, {} images)",
         path.display(),
         grid.len()
     );
+    Ok(())
 }
 
 pub fn sample(args: SampleArgs) -> Result<()> {
@@ -120,9 +123,7 @@ pub fn sample(args: SampleArgs) -> Result<()> {
         args.stochastic,
         &source.device,
     )?)?;
-    grid.write_png(&args.common.output)?;
-    written(&args.common.output, &grid);
-    Ok(())
+    finish(&grid, &args.common.output)
 }
 
 pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
@@ -145,9 +146,7 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
         grid.push(&vec![0.0; (args.columns - (end - start)) * dim])?;
         grid.push(&recon[start * dim..end * dim])?;
     }
-    grid.write_png(&args.common.output)?;
-    written(&args.common.output, &grid);
-    Ok(())
+    finish(&grid, &args.common.output)
 }
 
 pub fn interpolate(args: InterpolateArgs) -> Result<()> {
@@ -162,9 +161,7 @@ pub fn interpolate(args: InterpolateArgs) -> Result<()> {
     grid.push(&originals[..dim])?;
     grid.push(&line)?;
     grid.push(&originals[dim..])?;
-    grid.write_png(&args.common.output)?;
-    written(&args.common.output, &grid);
-    Ok(())
+    finish(&grid, &args.common.output)
 }
 
 pub fn traverse(args: TraverseArgs) -> Result<()> {
@@ -174,7 +171,5 @@ pub fn traverse(args: TraverseArgs) -> Result<()> {
     let sweep = pictures::traversal(&source.model.vae, x, args.range, args.steps)?;
     let mut grid = source.grid(args.steps)?;
     grid.push(&sweep)?;
-    grid.write_png(&args.common.output)?;
-    written(&args.common.output, &grid);
-    Ok(())
+    finish(&grid, &args.common.output)
 }
