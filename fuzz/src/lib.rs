@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use vae_data::{ImageDataset, Partition, idx};
+use vae_data::{Examples, Partition, idx};
 use vae_train::{RunDir, TrainedModel, read_metrics};
 
 /// A scratch directory per process (libFuzzer may run several workers).
@@ -52,7 +52,7 @@ pub fn idx(data: &[u8]) -> bool {
     let (images, labels) = split2(data);
     write(&dir.join("t10k-images-idx3-ubyte"), images);
     write(&dir.join("t10k-labels-idx1-ubyte"), labels);
-    ImageDataset::load_idx(&dir, Partition::Test).is_ok()
+    Examples::load_idx(&dir, Partition::Test).is_ok()
 }
 
 /// A model directory: `config.json` and `model.bpk`. Returns whether the model loaded.

@@ -43,6 +43,95 @@ pub enum Command {
     /// Sweep each latent dimension over [−R, R] around one test image's code, one PNG row per
     /// dimension.
     Traverse(TraverseArgs),
+    /// Write the posterior means of a dataset's examples (its codes) as a NumPy .npy file.
+    ///
+    /// With --precision f16 or u8 the codes take 2 or 1 bytes per dimension: lossy compression
+    /// whose rate and distortion `vae rd` measures. u8 stores the index of the bin holding each
+    /// value among 256 bins of equal N(0, 1) prior mass.
+    Encode(EncodeArgs),
+    /// Decode a codes file written by `vae encode` back into data.
+    ///
+    /// The output type follows -o: .npy (u8 for byte data, shaped like the images; f32 in the
+    /// original units for real-valued data), .png (a grid of images), or an IDX images file
+    /// (any other name, greyscale images only).
+    Decode(DecodeArgs),
+    /// Rate and distortion of the latent codes at each precision on the test set: bytes per
+    /// example, compression ratio against the raw data, and MSE (and PSNR for images).
+    Rd(RdArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionName {
+    /// 4 bytes per dimension.
+    F32,
+    /// 2 bytes per dimension (IEEE half precision).
+    F16,
+    /// 1 byte per dimension (equal-prior-mass bins).
+    U8,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// Model (run) directory written by `vae train`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Dataset to encode (an IDX directory's t10k files, or every example of another format,
+    /// e.g. an IDX images file, .csv, .npy or PNG folder). [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// The .npy file to write: `[n, latent]`, or `[n, 2, latent]` with --log-var.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Storage of each coordinate.
+    #[arg(long, value_enum, default_value_t = PrecisionName::F32)]
+    pub precision: PrecisionName,
+    /// Also store the posterior log-variances (as axis 1 index 1).
+    #[arg(long)]
+    pub log_var: bool,
+    /// Examples per batch.
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Model (run) directory written by `vae train`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Codes written by `vae encode` (any precision).
+    #[arg(value_name = "CODES")]
+    pub codes: PathBuf,
+    /// Output: FILE.npy, FILE.png or an IDX file name.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Images per grid row for .png output [default: the square root of the count, rounded up].
+    #[arg(long)]
+    pub columns: Option<usize>,
+    /// Examples per batch.
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RdArgs {
+    /// Model (run) directory written by `vae train`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Dataset to measure on. [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// Examples per batch.
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 /// The model and data a picture command reads, and where it writes.
@@ -80,8 +169,9 @@ pub struct SampleArgs {
 pub struct ReconstructArgs {
     #[command(flatten)]
     pub common: PictureArgs,
-    /// IDX dataset directory; its t10k files are used. [default: the model's]
-    #[arg(long, value_name = "DIR")]
+    /// Dataset to draw test examples from (an IDX directory's t10k files, or every example of
+    /// another format). [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Number of test images (the first ones).
     #[arg(short, default_value_t = 32)]
@@ -95,8 +185,9 @@ pub struct ReconstructArgs {
 pub struct InterpolateArgs {
     #[command(flatten)]
     pub common: PictureArgs,
-    /// IDX dataset directory; its t10k files are used. [default: the model's]
-    #[arg(long, value_name = "DIR")]
+    /// Dataset to draw test examples from (an IDX directory's t10k files, or every example of
+    /// another format). [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Index of the first test image.
     #[arg(long, value_name = "I")]
@@ -113,8 +204,9 @@ pub struct InterpolateArgs {
 pub struct TraverseArgs {
     #[command(flatten)]
     pub common: PictureArgs,
-    /// IDX dataset directory; its t10k files are used. [default: the model's]
-    #[arg(long, value_name = "DIR")]
+    /// Dataset to draw test examples from (an IDX directory's t10k files, or every example of
+    /// another format). [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Index of the test image whose code is swept.
     #[arg(long, value_name = "I", default_value_t = 0)]
@@ -180,9 +272,19 @@ pub enum ActivationName {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// IDX dataset directory (train-images-idx3-ubyte[.gz], ...). [default: the bundled MNIST]
-    #[arg(long, value_name = "DIR")]
+    /// Dataset: an IDX directory (train-/t10k-images-idx3-ubyte[.gz]), a folder of PNGs (or of
+    /// class subfolders), a .csv table with a header row, or a 2-D .npy array. Real-valued data
+    /// is standardised with statistics stored in the run. [default: the bundled MNIST]
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
+    /// CSV column holding class labels (not trained on; used by latent-map). [default: a column
+    /// named label, class, target, y or diagnosis]
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+    /// Examples held out for testing, for data without its own test files (all but IDX
+    /// directories), chosen by a fixed seed. [default: a tenth]
+    #[arg(long, value_name = "N")]
+    pub test_size: Option<usize>,
     /// Run directory to create (or to continue with --resume).
     #[arg(long, value_name = "DIR", default_value = "runs/mnist")]
     pub out: PathBuf,
@@ -208,7 +310,8 @@ pub struct TrainArgs {
     /// Hidden-layer activation. [default: relu]
     #[arg(long, value_enum)]
     pub activation: Option<ActivationName>,
-    /// Observation model p(x|z). [default: bernoulli]
+    /// Observation model p(x|z). [default: bernoulli for bytes (images), gaussian for real
+    /// values]
     #[arg(long, value_enum)]
     pub likelihood: Option<LikelihoodName>,
     /// Standard deviation of --likelihood gaussian. [default: 1.0]
@@ -220,7 +323,8 @@ pub struct TrainArgs {
     /// How pixel bytes become inputs. [default: none]
     #[arg(long, value_enum)]
     pub binarize: Option<BinarizeName>,
-    /// Training examples held out for validation (a seeded random subset). [default: 1000]
+    /// Training examples held out for validation (a seeded random subset). [default: 1000 for
+    /// IDX directories, a tenth of the training examples otherwise]
     #[arg(long)]
     pub valid_size: Option<usize>,
     /// Seed for initialisation, shuffling, the validation split, sampling and binarisation.
@@ -236,9 +340,9 @@ pub struct EvalArgs {
     /// Model (run) directory written by `vae train`.
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// IDX dataset directory; its t10k files are used. [default: the one the model was
-    /// trained on]
-    #[arg(long, value_name = "DIR")]
+    /// Dataset to evaluate (an IDX directory's t10k files, or every example of another
+    /// format). [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Also estimate −ln p(x) with K importance samples per example (e.g. 5000).
     #[arg(long, value_name = "K")]

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         args::Command::Reconstruct(a) => commands::pictures::reconstruct(a),
         args::Command::Interpolate(a) => commands::pictures::interpolate(a),
         args::Command::Traverse(a) => commands::pictures::traverse(a),
+        args::Command::Encode(a) => commands::codes::encode(a),
+        args::Command::Decode(a) => commands::codes::decode(a),
+        args::Command::Rd(a) => commands::codes::rd(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

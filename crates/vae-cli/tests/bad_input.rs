@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{mnist_subset, temp_dir, vae_command};
-use vae_data::{ImageDataset, Partition};
+use vae_data::{Examples, Partition};
 
 /// A path as an owned argument.
 fn s(p: &Path) -> String {
@@ -299,7 +299,7 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
     }
     let tiny = root.join("tiny-images");
     std::fs::create_dir_all(&tiny).expect("mkdir");
-    ImageDataset::from_pixels((0..24).collect(), 2, 3, None)
+    Examples::from_pixels((0..24).collect(), 2, 3, None)
         .save_idx(&tiny, Partition::Test)
         .expect("write");
     cases.push(Case {

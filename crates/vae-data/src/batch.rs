@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::ImageItem;
+use crate::Example;
 
 /// How byte intensities become model inputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub struct VaeBatch {
     pub x: Tensor<2>,
 }
 
-/// Builds [`VaeBatch`]es from [`ImageItem`]s.
+/// Builds [`VaeBatch`]es from [`Example`]s.
 #[derive(Debug)]
 pub struct VaeBatcher {
     binarize: Binarize,
@@ -60,19 +60,20 @@ impl VaeBatcher {
         }
     }
 
-    /// Converts items to a `[batch, dim]` float vector in row-major order.
-    pub fn values(&self, items: &[ImageItem]) -> Vec<f32> {
-        let dim = items.first().map_or(0, |i| i.pixels.len());
+    /// Converts items to a `[batch, dim]` float vector in row-major order. Binarisation
+    /// applies to byte data, whose inputs lie in [0, 1].
+    pub fn values(&self, items: &[Example]) -> Vec<f32> {
+        let dim = items.first().map_or(0, |i| i.values.len());
         let mut out = Vec::with_capacity(items.len() * dim);
         match self.binarize {
             Binarize::None => {
                 for item in items {
-                    out.extend(item.pixels.iter().map(|&v| v as f32 / 255.0));
+                    out.extend_from_slice(&item.values);
                 }
             }
             Binarize::Fixed => {
                 for item in items {
-                    out.extend(item.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }));
+                    out.extend(item.values.iter().map(|&v| Binarize::fixed(v)));
                 }
             }
             Binarize::Dynamic => {
@@ -86,17 +87,22 @@ impl VaeBatcher {
                         example_rng = StdRng::seed_from_u64(mix(self.seed, item.index as u64));
                         &mut example_rng
                     };
-                    out.extend(item.pixels.iter().map(|&v| {
-                        if rng.random::<f32>() * 255.0 < v as f32 {
-                            1.0
-                        } else {
-                            0.0
-                        }
-                    }));
+                    out.extend(
+                        item.values
+                            .iter()
+                            .map(|&v| f32::from(u8::from(rng.random::<f32>() < v))),
+                    );
                 }
             }
         }
         out
+    }
+}
+
+impl Binarize {
+    /// Fixed binarisation of an input in [0, 1]: bytes above 127 become 1.
+    pub fn fixed(v: f32) -> f32 {
+        f32::from(u8::from(v > 0.5))
     }
 }
 
@@ -108,9 +114,9 @@ pub(crate) fn mix(seed: u64, n: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-impl Batcher<ImageItem, VaeBatch> for VaeBatcher {
-    fn batch(&self, items: Vec<ImageItem>, device: &Device) -> VaeBatch {
-        let dim = items.first().map_or(0, |i| i.pixels.len());
+impl Batcher<Example, VaeBatch> for VaeBatcher {
+    fn batch(&self, items: Vec<Example>, device: &Device) -> VaeBatch {
+        let dim = items.first().map_or(0, |i| i.values.len());
         let data = TensorData::new(self.values(&items), [items.len(), dim]);
         VaeBatch {
             x: Tensor::from_data(data, device),
@@ -122,11 +128,14 @@ impl Batcher<ImageItem, VaeBatch> for VaeBatcher {
 mod tests {
     use super::*;
 
-    fn items() -> Vec<ImageItem> {
+    fn items() -> Vec<Example> {
         (0..64)
-            .map(|i| ImageItem {
+            .map(|i| Example {
                 index: i,
-                pixels: vec![0, 64, 128, 200, 255],
+                values: [0.0f32, 64.0, 128.0, 200.0, 255.0]
+                    .iter()
+                    .map(|v| v / 255.0)
+                    .collect(),
                 label: None,
             })
             .collect()

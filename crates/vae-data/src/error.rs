@@ -103,6 +103,29 @@ pub enum DataError {
         /// Examples available.
         available: usize,
     },
+    /// A table cell that is not a finite number.
+    #[error("`{path}` line {line}, column `{column}`: {why}", path = path.display())]
+    BadCell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line in the file.
+        line: u64,
+        /// Column name from the header.
+        column: String,
+        /// What is wrong with the cell.
+        why: String,
+    },
+    /// A file that cannot be used, with the reason.
+    #[error("`{path}`: {why}", path = path.display())]
+    BadFile {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A request the data cannot satisfy.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Result with [`DataError`].

@@ -4,14 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::data::dataloader::{DataLoader, DataLoaderIterator, Progress};
-use burn::data::dataset::{Dataset, DatasetError};
+use burn::data::dataset::DatasetError;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::batch::mix;
-use crate::{Binarize, ImageDataset, VaeBatch};
+use crate::{Binarize, Examples, VaeBatch};
 
 /// A burn [`DataLoader`] over a dataset uploaded to the device once, as PyTorch scripts keep
 /// MNIST in one tensor: each epoch shuffles the example order on the host (one index upload)
@@ -35,17 +35,17 @@ pub struct ResidentLoader {
 impl ResidentLoader {
     /// Uploads `data` to `device`; the first `iter()` serves epoch `first_epoch`.
     pub fn new(
-        data: &ImageDataset,
+        data: &Examples,
         binarize: Binarize,
         batch_size: usize,
         seed: u64,
         first_epoch: usize,
         device: &Device,
     ) -> Self {
-        let values: Vec<f32> = (0..data.len())
-            .filter_map(|i| data.pixels(i))
-            .flat_map(|pixels| pixels.iter().map(move |&v| Self::value(binarize, v)))
-            .collect();
+        let mut values: Vec<f32> = (0..data.len()).flat_map(|i| data.inputs(i)).collect();
+        if binarize == Binarize::Fixed {
+            values.iter_mut().for_each(|v| *v = Binarize::fixed(*v));
+        }
         let x = Tensor::from_data(TensorData::new(values, [data.len(), data.dim()]), device);
         Self {
             x,
@@ -53,13 +53,6 @@ impl ResidentLoader {
             batch_size: batch_size.max(1),
             seed,
             next_epoch: Arc::new(AtomicU64::new(first_epoch as u64)),
-        }
-    }
-
-    fn value(binarize: Binarize, v: u8) -> f32 {
-        match binarize {
-            Binarize::Fixed => f32::from(u8::from(v > 127)),
-            Binarize::None | Binarize::Dynamic => f32::from(v) / 255.0,
         }
     }
 
@@ -157,10 +150,10 @@ impl DataLoaderIterator<VaeBatch> for ResidentIter<'_> {
 mod tests {
     use super::*;
 
-    fn dataset() -> ImageDataset {
+    fn dataset() -> Examples {
         // 10 examples of 3 pixels; example i is [i, 128, 255].
         let pixels = (0..10u8).flat_map(|i| [i, 128, 255]).collect();
-        ImageDataset::from_pixels(pixels, 1, 3, None)
+        Examples::from_pixels(pixels, 1, 3, None)
     }
 
     fn epoch(loader: &ResidentLoader) -> Vec<Vec<f32>> {
@@ -214,7 +207,7 @@ mod tests {
         }
         device.seed(5);
         let pixels = vec![64u8; 4000];
-        let data = ImageDataset::from_pixels(pixels, 1, 4, None);
+        let data = Examples::from_pixels(pixels, 1, 4, None);
         let dynamic = ResidentLoader::new(&data, Binarize::Dynamic, 1000, 0, 1, &device);
         let bits = epoch(&dynamic).concat();
         assert!(bits.iter().all(|&b| b == 0.0 || b == 1.0));

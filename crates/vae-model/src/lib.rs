@@ -8,9 +8,12 @@
 //! - [`Vae::elbo`] gives the per-example evidence lower bound split into its terms ([`Elbo`]).
 //! - [`Vae::importance_weighted_log_likelihood`] gives the IWAE bound (Burda et al., 2016).
 //!
+//! - [`codes`]: latent codes stored at lower precision ([`Precision`]) for lossy compression.
+//!
 //! Shapes: data `x` is `[batch, input_dim]`, latents `z` are `[batch, latent_dim]`.
 
 mod activation;
+pub mod codes;
 mod decoder;
 mod distribution;
 mod elbo;
@@ -21,6 +24,7 @@ mod mlp;
 mod vae;
 
 pub use activation::Activation;
+pub use codes::Precision;
 pub use decoder::Decoder;
 pub use distribution::{DiagonalGaussian, standard_normal_log_prob};
 pub use elbo::Elbo;

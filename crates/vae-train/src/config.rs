@@ -1,8 +1,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use vae_data::Binarize;
-use vae_model::VaeConfig;
+use vae_data::{Binarize, DataFormat, DataSource, ImageShape, Standardization};
+use vae_model::{Likelihood, VaeConfig};
 
 use crate::{Result, TrainError};
 
@@ -31,14 +31,40 @@ pub struct TrainingConfig {
 /// Data provenance and preprocessing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DataConfig {
-    /// The IDX directory trained on (informational; commands take `--data` to override).
-    pub dir: PathBuf,
-    /// Image height and width, for pictures of examples.
-    pub image_shape: (usize, usize),
-    /// How intensities become inputs.
+    /// The dataset trained on (commands take `--data` to use another).
+    #[serde(alias = "dir")]
+    pub path: PathBuf,
+    /// Its format.
+    #[serde(default)]
+    pub format: DataFormat,
+    /// For CSV: the label column, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_column: Option<String>,
+    /// Image height, width (and channels), for pictures of examples; `None` for tables.
+    pub image_shape: Option<ImageShape>,
+    /// How byte intensities become inputs.
     pub binarize: Binarize,
     /// Training examples held out for validation.
     pub valid_size: usize,
+    /// For formats without a test partition: examples held out for testing, chosen with
+    /// [`vae_data::TEST_SPLIT_SEED`]. 0 for IDX directories, which have one.
+    #[serde(default)]
+    pub test_size: usize,
+    /// For real-valued data: the standardisation fitted on the training examples; inputs are
+    /// standardised with it and decoded outputs mapped back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standardization: Option<Standardization>,
+}
+
+impl DataConfig {
+    /// The dataset as a [`DataSource`].
+    pub fn source(&self) -> DataSource {
+        DataSource {
+            path: self.path.clone(),
+            format: self.format,
+            label_column: self.label_column.clone(),
+        }
+    }
 }
 
 /// Adam settings (the PyTorch defaults, which the reference script uses).
@@ -79,6 +105,14 @@ impl TrainingConfig {
         if self.data.valid_size == 0 {
             return bad(
                 "--valid-size must be at least 1: training reports validation metrics".into(),
+            );
+        }
+        if self.data.standardization.is_some() && self.data.binarize != Binarize::None {
+            return bad("--binarize applies to byte data (images), not real-valued data".into());
+        }
+        if self.data.standardization.is_some() && self.model.likelihood == Likelihood::Bernoulli {
+            return bad(
+                "--likelihood bernoulli needs values in [0, 1]; real-valued data is standardised, so use gaussian or gaussian-learned".into(),
             );
         }
         if !(self.optimizer.lr.is_finite() && self.optimizer.lr > 0.0) {

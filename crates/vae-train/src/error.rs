@@ -88,9 +88,3 @@ pub enum TrainError {
 
 /// Result with [`TrainError`].
 pub type Result<T> = std::result::Result<T, TrainError>;
-
-/// "`path`" of a dataset's file, for messages.
-pub(crate) fn describe_source(data: &vae_data::ImageDataset) -> String {
-    data.source()
-        .map_or("the data".into(), |p| format!("`{}`", p.display()))
-}

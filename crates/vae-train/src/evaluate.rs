@@ -5,7 +5,7 @@ use burn::data::dataset::Dataset;
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use vae_data::{ImageDataset, VaeBatcher};
+use vae_data::{Examples, VaeBatcher};
 use vae_model::Vae;
 
 use crate::{Result, TrainError};
@@ -42,7 +42,7 @@ pub struct IwReport {
 }
 
 fn batch(
-    data: &ImageDataset,
+    data: &Examples,
     batcher: &VaeBatcher,
     range: std::ops::Range<usize>,
     device: &Device,
@@ -60,10 +60,10 @@ fn sum(t: Tensor<1>) -> Result<f64> {
     })
 }
 
-fn check_dim(vae: &Vae, data: &ImageDataset) -> Result<()> {
+fn check_dim(vae: &Vae, data: &Examples) -> Result<()> {
     if data.dim() != vae.input_dim() {
         return Err(TrainError::DimMismatch {
-            file: crate::error::describe_source(data),
+            file: data.describe(),
             data: data.dim(),
             model: vae.input_dim(),
         });
@@ -74,7 +74,7 @@ fn check_dim(vae: &Vae, data: &ImageDataset) -> Result<()> {
 /// The ELBO terms averaged over `data` (one posterior sample per example).
 pub fn evaluate(
     vae: &Vae,
-    data: &ImageDataset,
+    data: &Examples,
     batcher: &VaeBatcher,
     device: &Device,
     batch_size: usize,
@@ -104,7 +104,7 @@ pub fn evaluate(
 /// Shows a progress bar on a terminal.
 pub fn importance_weighted_nll(
     vae: &Vae,
-    data: &ImageDataset,
+    data: &Examples,
     batcher: &VaeBatcher,
     device: &Device,
     k: usize,

@@ -7,9 +7,11 @@
 mod artifacts;
 mod checkpoint;
 mod config;
+mod data;
 mod error;
 mod evaluate;
 mod guard;
+mod lossy;
 mod metric;
 mod metrics_log;
 mod output;
@@ -21,8 +23,12 @@ pub use artifacts::{
     CONFIG_FILE, METRICS_FILE, MODEL_FILE, RunDir, TrainedModel, last_checkpoint, write_atomic,
 };
 pub use config::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainingConfig};
+pub use data::{test_data, training_data};
 pub use error::{Result, TrainError};
 pub use evaluate::{EvalReport, IwReport, evaluate, importance_weighted_nll};
 pub use guard::Divergence;
+pub use lossy::{
+    Codes, RdPoint, codes_array, codes_from_array, decode, encode, rate_distortion, to_data,
+};
 pub use metrics_log::{EpochRow, read_metrics};
 pub use train::{TrainOptions, TrainSummary, train};

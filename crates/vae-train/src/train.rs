@@ -10,9 +10,7 @@ use burn::optim::lr_scheduler::LrSchedulerRecord;
 use burn::tensor::Device;
 use burn::train::metric::store::EventStoreClient;
 use burn::train::{EarlyStoppingStrategy, Interrupter, Learner, SupervisedTraining};
-use vae_data::{
-    ImageDataset, Partition, ResidentLoader, VaeBatch, VaeBatcher, remove_stale_temp_files,
-};
+use vae_data::{Examples, ResidentLoader, VaeBatch, VaeBatcher, remove_stale_temp_files};
 
 use crate::artifacts::{check_weights_size, load_weights, save_model};
 use crate::checkpoint::AtomicFileCheckpointer;
@@ -78,7 +76,7 @@ pub fn train(config: Option<TrainingConfig>, options: &TrainOptions) -> Result<T
     let first_epoch = checkpoint.map_or(1, |c| c + 1);
     // Bad data fails here, before anything is written.
     let data = if first_epoch <= config.epochs {
-        Some(load_data(&config)?)
+        Some(crate::training_data(&config)?)
     } else {
         None
     };
@@ -153,19 +151,6 @@ fn prepare_resume(
     Ok((config, checkpoint))
 }
 
-/// Loads the training data and splits off the validation set.
-fn load_data(config: &TrainingConfig) -> Result<(ImageDataset, ImageDataset)> {
-    let data = ImageDataset::load_idx(&config.data.dir, Partition::Train)?;
-    if data.dim() != config.model.input_dim {
-        return Err(TrainError::DimMismatch {
-            file: crate::error::describe_source(&data),
-            data: data.dim(),
-            model: config.model.input_dim,
-        });
-    }
-    Ok(data.split(config.data.valid_size, config.seed)?)
-}
-
 /// Ends training after the epoch in which the flag was set, once its checkpoint is written.
 #[derive(Clone)]
 struct StopOnRequest(Arc<AtomicBool>);
@@ -182,7 +167,7 @@ fn launch(
     run: &RunDir,
     options: &TrainOptions,
     checkpoint: Option<usize>,
-    (train_set, valid_set): (ImageDataset, ImageDataset),
+    (train_set, valid_set): (Examples, Examples),
 ) -> Result<Option<usize>> {
     let device = &options.device;
     device.seed(config.seed);

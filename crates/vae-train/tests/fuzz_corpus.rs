@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
-use vae_data::{ImageDataset, Partition, default_data_dir};
+use vae_data::{Examples, Partition, default_data_dir};
 use vae_model::{Likelihood, VaeConfig};
 
 fn fuzz_dir() -> PathBuf {
@@ -66,7 +66,7 @@ fn regenerate_fuzz_seeds() {
 
     // IDX: two real MNIST test images with their labels, raw and gzip.
     let tmp = common::temp_dir("seeds");
-    ImageDataset::load_idx(&default_data_dir(), Partition::Test)
+    Examples::load_idx(&default_data_dir(), Partition::Test)
         .expect("bundled MNIST")
         .take(2)
         .save_idx(&tmp, Partition::Test)
@@ -85,7 +85,7 @@ fn regenerate_fuzz_seeds() {
         "valid-mnist-2-gzip",
         &harness::join2(&gzip(&images), &gzip(&labels)),
     );
-    let tiny = ImageDataset::from_pixels((0..24).collect(), 2, 3, Some(vec![1, 2, 3, 4]));
+    let tiny = Examples::from_pixels((0..24).collect(), 2, 3, Some(vec![1, 2, 3, 4]));
     tiny.save_idx(&tmp, Partition::Test).expect("write");
     let images = std::fs::read(tmp.join("t10k-images-idx3-ubyte")).expect("images");
     let labels = std::fs::read(tmp.join("t10k-labels-idx1-ubyte")).expect("labels");

@@ -5,7 +5,7 @@ mod common;
 use burn::data::dataset::Dataset;
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{config, devices, mnist_subset, options, temp_dir};
-use vae_data::{Binarize, ImageDataset, Partition, VaeBatcher, default_data_dir};
+use vae_data::{Binarize, Examples, Partition, VaeBatcher, default_data_dir};
 use vae_train::{
     TrainError, TrainedModel, evaluate, importance_weighted_nll, last_checkpoint, read_metrics,
     train,
@@ -91,7 +91,7 @@ fn resume_continues_after_the_last_checkpoint() {
 fn a_model_trained_on_any_backend_gives_the_same_codes_on_every_backend() {
     let root = temp_dir("backends");
     let data = mnist_subset(&root.join("data"), 1000, 100);
-    let test = ImageDataset::load_idx(&data, Partition::Test).expect("test data");
+    let test = Examples::load_idx(&data, Partition::Test).expect("test data");
     let items: Vec<_> = (0..test.len())
         .map(|i| test.get(i).expect("item"))
         .collect();
@@ -143,7 +143,7 @@ fn evaluation_terms_are_consistent_and_the_iw_bound_is_tighter() {
     .expect("train");
     let device = Device::flex();
     let model = TrainedModel::load(&out, &device).expect("loads");
-    let test = ImageDataset::load_idx(&data, Partition::Test).expect("test data");
+    let test = Examples::load_idx(&data, Partition::Test).expect("test data");
     let batcher = VaeBatcher::eval(Binarize::None, 1);
     device.seed(3);
     let report = evaluate(&model.vae, &test, &batcher, &device, 64).expect("evaluates");

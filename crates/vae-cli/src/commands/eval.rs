@@ -1,6 +1,6 @@
 use anyhow::{Result, bail};
 use serde_json::json;
-use vae_data::{ImageDataset, Partition, VaeBatcher};
+use vae_data::VaeBatcher;
 use vae_train::{TrainedModel, evaluate, importance_weighted_nll};
 
 use crate::args::EvalArgs;
@@ -10,15 +10,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let device = device(&args.compute)?;
     let model = TrainedModel::load(&args.model, &device)?;
     let config = &model.config;
-    let dir = match &args.data {
-        Some(dir) => dir.clone(),
-        None if config.data.dir.is_dir() => config.data.dir.clone(),
-        None => bail!(
-            "the model was trained on `{}`, which no longer exists; pass --data DIR",
-            config.data.dir.display()
-        ),
-    };
-    let mut test = ImageDataset::load_idx(&dir, Partition::Test)?;
+    let mut test = vae_train::test_data(config, args.data.as_deref())?;
+    let source = test.describe();
     if let Some(limit) = args.limit {
         test = test.take(limit);
     }
@@ -51,16 +44,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
             "examples": report.examples,
             "iw_examples": iw.as_ref().map(|r| r.examples),
             "neg_elbo_iw_examples": iw.as_ref().map(|r| r.neg_elbo),
-            "data": dir,
+            "data": test.source(),
         });
         println!("{value}");
         return Ok(());
     }
-    println!(
-        "test set: {} examples from {}",
-        report.examples,
-        dir.display()
-    );
+    println!("test set: {} examples from {source}", report.examples);
     println!("  -ELBO           {:>10.3} nats/example", report.neg_elbo);
     println!(
         "  reconstruction  {:>10.3} nats/example (-ln p(x|z))",

@@ -39,13 +39,22 @@ pub fn run(args: InfoArgs) -> Result<()> {
     println!("likelihood   {:?}", m.likelihood);
     println!("beta         {}", m.beta);
     println!("parameters   {params}");
+    let d = &c.data;
+    let kind = match (&d.image_shape, &d.standardization) {
+        (Some(shape), _) => format!("{shape} images, binarize {:?}", d.binarize),
+        (None, Some(_)) => format!("{} real values per example, standardised", m.input_dim),
+        (None, None) => format!("{} bytes per example", m.input_dim),
+    };
+    let test = if d.test_size > 0 {
+        format!(", {} for testing", d.test_size)
+    } else {
+        String::new()
+    };
     println!(
-        "data         {} ({}x{}, binarize {:?}, {} held out for validation)",
-        c.data.dir.display(),
-        c.data.image_shape.0,
-        c.data.image_shape.1,
-        c.data.binarize,
-        c.data.valid_size
+        "data         {} ({}: {kind}; {} held out for validation{test})",
+        d.path.display(),
+        d.format,
+        d.valid_size
     );
     println!(
         "training     {} epochs, batch {}, Adam lr {}, seed {}",

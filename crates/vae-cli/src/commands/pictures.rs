@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use burn::data::dataset::Dataset;
 use burn::tensor::{Device, Tensor};
-use vae_data::{ImageDataset, Partition, VaeBatcher};
+use vae_data::{Examples, ImageShape, VaeBatcher};
 use vae_train::TrainedModel;
 use vae_viz::{Grid, pictures};
 
@@ -16,69 +16,60 @@ use crate::device::device;
 struct Source {
     model: TrainedModel,
     device: Device,
-    rows: usize,
-    cols: usize,
+    shape: ImageShape,
 }
 
 impl Source {
     fn open(args: &PictureArgs) -> Result<Self> {
         let device = device(&args.compute)?;
         let model = TrainedModel::load(&args.model, &device)?;
-        let (rows, cols) = model.config.data.image_shape;
         let dim = model.vae.input_dim();
-        if rows * cols != dim {
-            return Err(vae_viz::VizError::NotImages {
-                dim,
-                rows,
-                cols,
-                why: format!("`{}` was not trained on images", args.model.display()),
-            }
-            .into());
-        }
+        let Some(shape) = model.config.data.image_shape.filter(|s| s.dim() == dim) else {
+            bail!(
+                "`{}` was trained on {} data ({} values per example), not on images: there is nothing to draw",
+                args.model.display(),
+                model.config.data.format,
+                dim
+            );
+        };
         Ok(Self {
             model,
             device,
-            rows,
-            cols,
+            shape,
         })
     }
 
     fn grid(&self, per_row: usize) -> Result<Grid> {
-        Ok(Grid::new(self.rows, self.cols, per_row)?)
+        let s = self.shape;
+        Ok(Grid::with_channels(s.rows, s.cols, s.channels, per_row)?)
+    }
+
+    fn dim(&self) -> usize {
+        self.shape.dim()
     }
 
     /// The model's test set (or `data`'s), checked to fit the model.
-    fn test_set(&self, data: Option<&PathBuf>) -> Result<ImageDataset> {
-        let dir = match data {
-            Some(dir) => dir.clone(),
-            None if self.model.config.data.dir.is_dir() => self.model.config.data.dir.clone(),
-            None => bail!(
-                "the model was trained on `{}`, which no longer exists; pass --data DIR",
-                self.model.config.data.dir.display()
-            ),
-        };
-        let test = ImageDataset::load_idx(&dir, Partition::Test)?;
-        if test.image_shape() != (self.rows, self.cols) {
-            let (r, c) = test.image_shape();
+    fn test_set(&self, data: Option<&PathBuf>) -> Result<Examples> {
+        let test = vae_train::test_data(&self.model.config, data.map(PathBuf::as_path))?;
+        if let Some(shape) = test.image_shape().filter(|s| *s != self.shape) {
             bail!(
-                "`{}` holds {r}x{c} images but the model draws {}x{}",
-                test.source().unwrap_or(&dir).display(),
-                self.rows,
-                self.cols
+                "{} holds {shape} images but the model draws {}",
+                test.describe(),
+                self.shape
             );
         }
         Ok(test)
     }
 
     /// Test examples `indices` as a `[n, dim]` tensor, preprocessed as in training.
-    fn examples(&self, test: &ImageDataset, indices: &[usize]) -> Result<(Tensor<2>, Vec<f32>)> {
+    fn examples(&self, test: &Examples, indices: &[usize]) -> Result<(Tensor<2>, Vec<f32>)> {
         let items = indices
             .iter()
             .map(|&i| {
                 test.get(i).map_err(|_| {
                     anyhow::anyhow!(
-                        "test image {i} does not exist: `{}` holds {} images",
-                        test.source().map_or(Path::new("?"), |p| p).display(),
+                        "test image {i} does not exist: {} holds {} test images",
+                        test.describe(),
                         test.len()
                     )
                 })
@@ -86,9 +77,8 @@ impl Source {
             .collect::<Result<Vec<_>>>()?;
         let config = &self.model.config;
         let values = VaeBatcher::eval(config.data.binarize, config.seed).values(&items);
-        let dim = self.rows * self.cols;
         let x = Tensor::<2>::from_data(
-            burn::tensor::TensorData::new(values.clone(), [items.len(), dim]),
+            burn::tensor::TensorData::new(values.clone(), [items.len(), self.dim()]),
             &self.device,
         );
         Ok((x, values))
@@ -136,7 +126,7 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     let indices: Vec<usize> = (0..n).collect();
     let (x, originals) = source.examples(&test, &indices)?;
     let recon = pictures::reconstructions(&source.model.vae, x)?;
-    let dim = source.rows * source.cols;
+    let dim = source.dim();
     let mut grid = source.grid(args.columns)?;
     // Rows of originals, each followed by the row of their reconstructions.
     for start in (0..n).step_by(args.columns) {
@@ -153,7 +143,7 @@ pub fn interpolate(args: InterpolateArgs) -> Result<()> {
     let source = Source::open(&args.common)?;
     let test = source.test_set(args.data.as_ref())?;
     let (x, originals) = source.examples(&test, &[args.from, args.to])?;
-    let dim = source.rows * source.cols;
+    let dim = source.dim();
     let a = x.clone().slice([0..1, 0..dim]);
     let b = x.slice([1..2, 0..dim]);
     let line = pictures::interpolation(&source.model.vae, a, b, args.steps)?;

@@ -75,6 +75,8 @@ fn stop_on_ctrl_c(out: &Path) -> Result<Arc<AtomicBool>> {
 fn resume_config(args: &TrainArgs) -> Result<Option<TrainingConfig>> {
     let fixed = [
         ("--data", args.data.is_some()),
+        ("--label-column", args.label_column.is_some()),
+        ("--test-size", args.test_size.is_some()),
         ("--batch-size", args.batch_size.is_some()),
         ("--lr", args.lr.is_some()),
         ("--hidden", args.hidden.is_some()),
@@ -102,12 +104,29 @@ fn resume_config(args: &TrainArgs) -> Result<Option<TrainingConfig>> {
 }
 
 fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
-    let dir = args.data.clone().unwrap_or_else(default_data_dir);
-    let dir = dir.canonicalize().unwrap_or(dir);
+    let path = args.data.clone().unwrap_or_else(default_data_dir);
+    let path = path.canonicalize().unwrap_or(path);
+    let binarize = match args.binarize.unwrap_or(BinarizeName::None) {
+        BinarizeName::None => Binarize::None,
+        BinarizeName::Fixed => Binarize::Fixed,
+        BinarizeName::Dynamic => Binarize::Dynamic,
+    };
+    let seed = args.seed.unwrap_or(1);
     // Data errors name the file, so they need no extra context.
-    let (rows, cols) = vae_data::ImageDataset::probe_shape(&dir, vae_data::Partition::Train)?;
-
-    let likelihood = match args.likelihood.unwrap_or(LikelihoodName::Bernoulli) {
+    let (data, input_dim) = DataConfig::describe(
+        &path,
+        args.label_column.clone(),
+        binarize,
+        args.valid_size,
+        args.test_size,
+        seed,
+    )?;
+    let default_likelihood = if data.standardization.is_some() {
+        LikelihoodName::Gaussian
+    } else {
+        LikelihoodName::Bernoulli
+    };
+    let likelihood = match args.likelihood.unwrap_or(default_likelihood) {
         LikelihoodName::Bernoulli => Likelihood::Bernoulli,
         LikelihoodName::Gaussian => Likelihood::Gaussian {
             sigma: args.sigma.unwrap_or(1.0),
@@ -124,13 +143,8 @@ fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
         ActivationName::Silu => Activation::Silu,
         ActivationName::Softplus => Activation::Softplus,
     };
-    let binarize = match args.binarize.unwrap_or(BinarizeName::None) {
-        BinarizeName::None => Binarize::None,
-        BinarizeName::Fixed => Binarize::Fixed,
-        BinarizeName::Dynamic => Binarize::Dynamic,
-    };
     let model = VaeConfig::new()
-        .with_input_dim(rows * cols)
+        .with_input_dim(input_dim)
         .with_hidden(args.hidden.clone().unwrap_or_else(|| vec![400]))
         .with_latent_dim(args.latent.unwrap_or(20))
         .with_activation(activation)
@@ -139,18 +153,13 @@ fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
     Ok(TrainingConfig {
         format_version: FORMAT_VERSION,
         model,
-        data: DataConfig {
-            dir,
-            image_shape: (rows, cols),
-            binarize,
-            valid_size: args.valid_size.unwrap_or(1000),
-        },
+        data,
         optimizer: OptimizerConfig {
             lr: args.lr.unwrap_or(1e-3),
             ..OptimizerConfig::default()
         },
         epochs: args.epochs.unwrap_or(10),
         batch_size: args.batch_size.unwrap_or(128),
-        seed: args.seed.unwrap_or(1),
+        seed,
     })
 }

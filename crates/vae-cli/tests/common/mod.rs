@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use vae_data::{ImageDataset, Partition, default_data_dir};
+use vae_data::{Examples, Partition, default_data_dir};
 
 /// The `vae` binary with `args`, not yet run.
 pub fn vae_command(args: &[&str]) -> Command {
@@ -32,7 +32,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create");
     for (partition, n) in [(Partition::Train, n_train), (Partition::Test, n_test)] {
-        ImageDataset::load_idx(&default_data_dir(), partition)
+        Examples::load_idx(&default_data_dir(), partition)
             .expect("bundled MNIST")
             .take(n)
             .save_idx(dir, partition)

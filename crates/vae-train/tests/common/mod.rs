@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use vae_data::{Binarize, ImageDataset, Partition, default_data_dir};
+use vae_data::{Binarize, DataFormat, Examples, ImageShape, Partition, default_data_dir};
 use vae_model::VaeConfig;
 use vae_train::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainOptions, TrainingConfig};
 
@@ -35,7 +35,7 @@ pub fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
     let mnist = default_data_dir();
     std::fs::create_dir_all(dir).expect("create data dir");
     for (partition, n) in [(Partition::Train, n_train), (Partition::Test, n_test)] {
-        ImageDataset::load_idx(&mnist, partition)
+        Examples::load_idx(&mnist, partition)
             .expect("bundled MNIST loads")
             .take(n)
             .save_idx(dir, partition)
@@ -50,10 +50,14 @@ pub fn config(data: &Path, epochs: usize, valid_size: usize) -> TrainingConfig {
         format_version: FORMAT_VERSION,
         model: VaeConfig::new(),
         data: DataConfig {
-            dir: data.to_path_buf(),
-            image_shape: (28, 28),
+            path: data.to_path_buf(),
+            format: DataFormat::IdxDir,
+            label_column: None,
+            image_shape: Some(ImageShape::grey(28, 28)),
             binarize: Binarize::None,
             valid_size,
+            test_size: 0,
+            standardization: None,
         },
         optimizer: OptimizerConfig::default(),
         epochs,
