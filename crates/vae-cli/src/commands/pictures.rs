@@ -26,7 +26,7 @@ impl Source {
         let dim = model.vae.input_dim();
         let Some(shape) = model.config.data.image_shape.filter(|s| s.dim() == dim) else {
             bail!(
-                "`{}` was trained on {} data ({} values per example), not on images: there is nothing to draw",
+                "`{}` was trained on {} data ({} values per example), not images: there is nothing to draw",
                 args.model.display(),
                 model.config.data.format,
                 dim
