@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{mnist_subset, temp_dir, vae_command};
-use vae_data::{Examples, Partition};
+use vae_data::{Examples, NpyArray, NpyValues, Partition};
 
 /// A path as an owned argument.
 fn s(p: &Path) -> String {
@@ -378,6 +378,232 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
             needle: needle.into(),
         });
     }
+
+    // --- other data formats given to `vae train` -----------------------------------------
+    let formats = root.join("formats");
+    std::fs::create_dir_all(&formats).expect("mkdir");
+    let file = |name: &str, bytes: &[u8]| {
+        let path = formats.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+    let npy = |name: &str, shape: Vec<usize>, values: Vec<f32>| {
+        let path = formats.join(name);
+        NpyArray {
+            shape,
+            values: NpyValues::F32(values),
+        }
+        .write(&path)
+        .expect("write");
+        path
+    };
+    let png_folder = |name: &str, sizes: &[(u32, u32)]| {
+        let dir = formats.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for (i, &(w, h)) in sizes.iter().enumerate() {
+            image::GrayImage::new(w, h)
+                .save(dir.join(format!("{i}.png")))
+                .expect("png");
+        }
+        dir
+    };
+    let garbage_png = png_folder("garbage-png", &[(4, 4)]);
+    std::fs::write(garbage_png.join("1.png"), b"not a png").expect("write");
+    let table = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,10,x\n11,12,y\n13,14,x\n";
+    let good_csv = file("good.csv", table.as_bytes());
+    let mut truncated_npy = std::fs::read(npy("t.npy", vec![3, 2], vec![1.0; 6])).expect("read");
+    truncated_npy.truncate(truncated_npy.len() - 3);
+    let format_cases: Vec<(&str, PathBuf, Vec<&str>, &str)> = vec![
+        (
+            "CSV text cell",
+            file("text.csv", b"a,b\n1,2\n3,x\n"),
+            vec![],
+            "text.csv` line 3, column `b`: `x` is not a number",
+        ),
+        (
+            "CSV NaN",
+            file("nan.csv", b"a,b\n1,NaN\n2,2\n"),
+            vec![],
+            "nan.csv` line 2, column `b`: `NaN` is not finite",
+        ),
+        (
+            "CSV infinity",
+            file("inf.csv", b"a,b\n1,2\n-inf,2\n"),
+            vec![],
+            "inf.csv` line 3, column `a`",
+        ),
+        (
+            "CSV ragged row",
+            file("ragged.csv", b"a,b\n1,2\n3\n"),
+            vec![],
+            "ragged.csv`: line 3: 1 fields where the header has 2",
+        ),
+        (
+            "CSV without rows",
+            file("empty.csv", b"a,b\n"),
+            vec![],
+            "empty.csv`: no data rows",
+        ),
+        (
+            "CSV missing label column",
+            good_csv.clone(),
+            vec!["--label-column", "kind"],
+            "no column named `kind`",
+        ),
+        (
+            "CSV with --likelihood bernoulli",
+            good_csv.clone(),
+            vec!["--likelihood", "bernoulli"],
+            "--likelihood bernoulli needs values in [0, 1]",
+        ),
+        (
+            "CSV with --binarize",
+            good_csv.clone(),
+            vec!["--binarize", "fixed"],
+            "--binarize applies to byte data",
+        ),
+        (
+            "CSV test split of all rows",
+            good_csv.clone(),
+            vec!["--test-size", "7"],
+            "cannot hold out 7 of 7",
+        ),
+        (
+            "NPY 1-D array",
+            npy("flat.npy", vec![6], vec![1.0; 6]),
+            vec![],
+            "flat.npy`: a 1-D 6 array is not a dataset",
+        ),
+        (
+            "NPY NaN",
+            npy(
+                "nan.npy",
+                vec![3, 2],
+                vec![1.0, 2.0, 3.0, f32::NAN, 5.0, 6.0],
+            ),
+            vec![],
+            "nan.npy`: row 1, column 1 is NaN",
+        ),
+        (
+            "NPY truncated",
+            file("trunc.npy", &truncated_npy),
+            vec![],
+            "trunc.npy`",
+        ),
+        (
+            "NPY garbage",
+            file("garbage.npy", b"hello"),
+            vec![],
+            "garbage.npy`: not a NumPy .npy file",
+        ),
+        (
+            "PNG folder of mixed sizes",
+            png_folder("mixed", &[(4, 4), (4, 4), (5, 4)]),
+            vec![],
+            "2.png`: is 4x5 (grey) but",
+        ),
+        (
+            "PNG folder without PNGs",
+            png_folder("no-pngs", &[]),
+            vec![],
+            "no-pngs`: holds no .png files",
+        ),
+        (
+            "PNG folder with a broken PNG",
+            garbage_png,
+            vec![],
+            "1.png`: not a readable PNG",
+        ),
+        (
+            "unknown format",
+            file("data.txt", b"1 2 3"),
+            vec![],
+            "data.txt`: unknown data format",
+        ),
+        (
+            "--label-column on images",
+            good.clone(),
+            vec!["--label-column", "x"],
+            "--label-column applies to CSV",
+        ),
+    ];
+    for (what, path, extra, needle) in format_cases {
+        let mut args = vec![
+            "train".into(),
+            "--data".into(),
+            s(&path),
+            "--out".into(),
+            s(&root.join("fresh-run")),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        cases.push(Case {
+            kind: "data formats (CSV, NPY, PNG folders)",
+            what: what.into(),
+            args,
+            needle: needle.into(),
+        });
+    }
+
+    // --- codes given to `vae decode`, data given to `vae encode` -------------------------
+    let decoded = s(&root.join("decoded.npy"));
+    for (what, path, needle) in [
+        (
+            "codes of another latent size",
+            npy("c7.npy", vec![2, 7], vec![0.0; 14]),
+            "c7.npy`: shape [2, 7] is not [n, 20]",
+        ),
+        (
+            "NaN codes",
+            npy("cnan.npy", vec![1, 20], vec![f32::NAN; 20]),
+            "cnan.npy` holds NaN",
+        ),
+        (
+            "codes file of garbage",
+            file("cg.npy", b"\x93NUMPY garbage"),
+            "cg.npy`: not a NumPy .npy file",
+        ),
+        ("missing codes file", formats.join("none.npy"), "none.npy"),
+    ] {
+        cases.push(Case {
+            kind: "codes",
+            what: what.into(),
+            args: vec![
+                "decode".into(),
+                "--model".into(),
+                s(&model),
+                s(&path),
+                "-o".into(),
+                decoded.clone(),
+            ],
+            needle: needle.into(),
+        });
+    }
+    cases.push(Case {
+        kind: "codes",
+        what: "encode a table with an image model".into(),
+        args: vec![
+            "encode".into(),
+            "--model".into(),
+            s(&model),
+            "--data".into(),
+            s(&good_csv),
+            "-o".into(),
+            decoded.clone(),
+        ],
+        needle: "good.csv` has 2 values per example but the model expects 784".into(),
+    });
+    cases.push(Case {
+        kind: "codes",
+        what: "encode into a missing directory".into(),
+        args: vec![
+            "encode".into(),
+            "--model".into(),
+            s(&model),
+            "-o".into(),
+            s(&root.join("no-dir").join("c.npy")),
+        ],
+        needle: "cannot write".into(),
+    });
 
     // --- options -------------------------------------------------------------------------
     let fresh = root.join("fresh-run");

@@ -322,7 +322,7 @@ impl Examples {
             .collect();
         let path = dir.join(format!("{prefix}-images-idx3-ubyte"));
         idx::write_u8(&path, &[self.len(), shape.rows, shape.cols], &pixels).map_err(|source| {
-            DataError::Io {
+            DataError::Write {
                 path: path.clone(),
                 source,
             }
@@ -330,7 +330,7 @@ impl Examples {
         if self.storage.labels.is_some() {
             let labels: Vec<u8> = (0..self.len()).filter_map(|i| self.label(i)).collect();
             let path = dir.join(format!("{prefix}-labels-idx1-ubyte"));
-            idx::write_u8(&path, &[labels.len()], &labels).map_err(|source| DataError::Io {
+            idx::write_u8(&path, &[labels.len()], &labels).map_err(|source| DataError::Write {
                 path: path.clone(),
                 source,
             })?;

@@ -13,6 +13,14 @@ pub enum DataError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The file could not be written.
+    #[error("cannot write `{path}`: {source}", path = path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// The data directory does not exist or is not a directory.
     #[error("data directory `{path}` does not exist or is not a directory", path = path.display())]
     MissingDirectory {

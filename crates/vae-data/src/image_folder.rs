@@ -42,7 +42,7 @@ pub fn read_png_folder(dir: &Path) -> Result<Examples> {
     };
     if files.is_empty() {
         return Err(bad(
-            "holds no .png files (neither directly nor in class subfolders)".into(),
+            "holds no .png files (directly or in class subfolders) and no IDX files (train-images-idx3-ubyte[.gz])".into(),
         ));
     }
 

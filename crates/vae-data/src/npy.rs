@@ -78,7 +78,7 @@ impl NpyArray {
 
     /// Writes the array atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let io = |source| DataError::Io {
+        let io = |source| DataError::Write {
             path: path.to_path_buf(),
             source,
         };

@@ -66,12 +66,9 @@ impl DataSource {
             }));
         }
         if !path.exists() {
-            return Err(DataError::Io {
+            return Err(DataError::BadFile {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no such file or directory",
-                ),
+                why: "does not exist".into(),
             });
         }
         let name = path

@@ -50,8 +50,14 @@ impl DataConfig {
         } else {
             (train.len() / 10).max(1)
         });
-        let (rest, _) = train.split(valid_size, seed)?;
-        let standardization = rest.is_real().then(|| Standardization::fit(&rest));
+        // Bytes need no statistics; their split is checked when training starts, after the
+        // other options.
+        let standardization = if train.is_real() {
+            let (rest, _) = train.split(valid_size, seed)?;
+            Some(Standardization::fit(&rest))
+        } else {
+            None
+        };
         let config = Self {
             path: path.to_path_buf(),
             format: source.format,
