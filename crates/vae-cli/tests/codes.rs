@@ -270,3 +270,90 @@ fn a_csv_table_trains_evaluates_encodes_and_decodes() {
         assert!(!root.join("x.png").exists());
     }
 }
+
+#[test]
+fn npy_arrays_and_png_folders_train_and_round_trip_through_codes() {
+    let root = temp_dir("formats");
+    let mnist = vae_data::Examples::load_idx(&vae_data::default_data_dir(), Partition::Test)
+        .expect("bundled MNIST");
+
+    // 600 MNIST digits as a [600, 784] f64 array: real-valued, so standardised, Gaussian.
+    let npy = root.join("digits.npy");
+    NpyArray {
+        shape: vec![600, 784],
+        values: NpyValues::F64((0..600).flat_map(|i| mnist.raw(i)).map(f64::from).collect()),
+    }
+    .write(&npy)
+    .expect("write");
+    // The same digits as 14x14 RGB PNGs (every other pixel, tinted), in two class folders.
+    let pngs = root.join("pngs");
+    for class in ["even", "odd"] {
+        std::fs::create_dir_all(pngs.join(class)).expect("mkdir");
+    }
+    for i in 0..600 {
+        let raw = mnist.raw(i);
+        let img = image::RgbImage::from_fn(14, 14, |x, y| {
+            let v = raw[(2 * y * 28 + 2 * x) as usize] as u8;
+            image::Rgb([v, v / 2, 255 - v])
+        });
+        let class = if mnist.label(i).unwrap_or(0) % 2 == 0 {
+            "even"
+        } else {
+            "odd"
+        };
+        img.save(pngs.join(class).join(format!("{i:03}.png")))
+            .expect("png");
+    }
+
+    for (name, data, dim, decoded_shape) in [
+        ("npy", &npy, 784, vec![60, 784]),
+        ("pngs", &pngs, 14 * 14 * 3, vec![60, 14, 14, 3]),
+    ] {
+        let run = root.join(format!("run-{name}"));
+        let r = s(&run);
+        ok(&[
+            "train",
+            "--data",
+            s(data),
+            "--out",
+            r,
+            "--epochs",
+            "3",
+            "--latent",
+            "8",
+            "--hidden",
+            "64",
+        ]);
+        let eval = json(&["eval", "--model", r, "--json"]);
+        assert_eq!(eval["examples"], 60, "{name}: a tenth held out for testing");
+        let codes = root.join(format!("{name}-codes.npy"));
+        ok(&["encode", "--model", r, "--precision", "u8", "-o", s(&codes)]);
+        assert_eq!(NpyArray::read(&codes).expect("codes").shape, [60, 8]);
+        let out = root.join(format!("{name}-decoded.npy"));
+        ok(&["decode", "--model", r, s(&codes), "-o", s(&out)]);
+        let decoded = NpyArray::read(&out).expect("decoded");
+        assert_eq!(decoded.shape, decoded_shape, "{name}");
+        assert_eq!(decoded.to_f32().len(), 60 * dim);
+    }
+    // The RGB model draws RGB pictures.
+    let png = root.join("samples.png");
+    ok(&[
+        "sample",
+        "--model",
+        s(&root.join("run-pngs")),
+        "-n",
+        "4",
+        "-o",
+        s(&png),
+    ]);
+    let img = image::open(&png).expect("png");
+    assert_eq!(img.color(), image::ColorType::Rgb8);
+    assert_eq!((img.width(), img.height()), (2 * 16 + 2, 2 * 16 + 2));
+    // Decoded real values come back in the array's units (0..255 pixel values), not
+    // standardised ones.
+    let decoded = NpyArray::read(&root.join("npy-decoded.npy"))
+        .expect("decoded")
+        .to_f32();
+    let mean = decoded.iter().sum::<f32>() / decoded.len() as f32;
+    assert!(mean > 15.0 && mean < 60.0, "mean decoded value {mean}");
+}
