@@ -43,6 +43,15 @@ pub enum Command {
     /// Sweep each latent dimension over [−R, R] around one test image's code, one PNG row per
     /// dimension.
     Traverse(TraverseArgs),
+    /// Scatter the test set's posterior means, coloured by label: the first two latent
+    /// dimensions when there are two, else the first two principal components.
+    ///
+    /// For a 2-D latent space it also writes the decoded manifold (a grid of decoded codes at
+    /// the prior's quantiles) next to OUTPUT as STEM-manifold.png, when the data are images.
+    LatentMap(LatentMapArgs),
+    /// Plot a run's training and validation curves (−ELBO, reconstruction, KL per epoch)
+    /// from its metrics.csv.
+    Plot(PlotArgs),
     /// Write the posterior means of a dataset's examples (its codes) as a NumPy .npy file.
     ///
     /// With --precision f16 or u8 the codes take 2 or 1 bytes per dimension: lossy compression
@@ -58,6 +67,48 @@ pub enum Command {
     /// Rate and distortion of the latent codes at each precision on the test set: bytes per
     /// example, compression ratio against the raw data, and MSE (and PSNR for images).
     Rd(RdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LatentMapArgs {
+    /// Model (run) directory written by `vae train`.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Dataset whose examples are mapped. [default: the model's test set]
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// Map only the first N examples.
+    #[arg(short, value_name = "N")]
+    pub n: Option<usize>,
+    /// Plot size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "800x800", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Codes per side of the manifold grid (2-D latent spaces only).
+    #[arg(long, default_value_t = 20)]
+    pub steps: usize,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT, e.g. 800x800"))?;
+    let number = |v: &str| v.trim().parse::<u32>().map_err(|e| format!("`{v}`: {e}"));
+    Ok((number(w)?, number(h)?))
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Run directory written by `vae train` (its metrics.csv is read).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

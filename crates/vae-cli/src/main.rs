@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         args::Command::Reconstruct(a) => commands::pictures::reconstruct(a),
         args::Command::Interpolate(a) => commands::pictures::interpolate(a),
         args::Command::Traverse(a) => commands::pictures::traverse(a),
+        args::Command::LatentMap(a) => commands::charts::latent_map(a),
+        args::Command::Plot(a) => commands::charts::plot(a),
         args::Command::Encode(a) => commands::codes::encode(a),
         args::Command::Decode(a) => commands::codes::decode(a),
         args::Command::Rd(a) => commands::codes::rd(a),

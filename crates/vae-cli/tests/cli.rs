@@ -295,3 +295,101 @@ fn picture_commands_write_pngs_of_the_expected_size() {
         assert!(!png("x").exists());
     }
 }
+
+#[test]
+fn latent_map_and_plot_write_charts_of_the_requested_size() {
+    let root = temp_dir("charts");
+    let data = mnist_subset(&root.join("data"), 2000, 300);
+    let run = root.join("run");
+    train_ok(
+        &data,
+        &run,
+        &["--epochs", "2", "--valid-size", "200", "--latent", "2"],
+    );
+    let m = s(&run);
+    let size = |p: &Path| {
+        let img = image::open(p).expect("png");
+        (img.width(), img.height())
+    };
+    let ok = |args: &[&str]| {
+        let out = vae(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+
+    let curves = root.join("curves.png");
+    ok(&["plot", "--run", m, "-o", s(&curves)]);
+    assert_eq!(
+        size(&curves),
+        (3 * 480, 360),
+        "three panels: -ELBO, reconstruction, KL"
+    );
+
+    let map = root.join("map.png");
+    ok(&[
+        "latent-map",
+        "--model",
+        m,
+        "-o",
+        s(&map),
+        "--size",
+        "500x400",
+        "--steps",
+        "6",
+    ]);
+    assert_eq!(size(&map), (500, 400));
+    // A 2-D latent space also gets its decoded manifold: 6x6 images of 28 + 2 px, + 2.
+    let manifold = root.join("map-manifold.png");
+    assert_eq!(size(&manifold), (6 * 30 + 2, 6 * 30 + 2));
+    let first = std::fs::read(&map).expect("map");
+    ok(&[
+        "latent-map",
+        "--model",
+        m,
+        "-o",
+        s(&map),
+        "--size",
+        "500x400",
+        "--steps",
+        "6",
+    ]);
+    assert_eq!(first, std::fs::read(&map).expect("map"), "deterministic");
+    // Coloured by label: the ten classes' colours (tab10) all appear.
+    let img = image::open(&map).expect("png").to_rgb8();
+    let colours: std::collections::HashSet<_> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.contains(&[31, 119, 180]) && colours.contains(&[23, 190, 207]));
+
+    for bad in [
+        vec!["plot", "--run", s(&data), "-o", s(&root.join("x.png"))],
+        vec![
+            "latent-map",
+            "--model",
+            m,
+            "-o",
+            s(&root.join("x.png")),
+            "--size",
+            "20x20",
+        ],
+        vec![
+            "latent-map",
+            "--model",
+            m,
+            "-o",
+            s(&root.join("x.png")),
+            "--size",
+            "big",
+        ],
+    ] {
+        let out = vae(&bad);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{bad:?}");
+        assert!(
+            stderr.contains("error") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert!(!root.join("x.png").exists());
+    }
+}

@@ -251,6 +251,24 @@ fn a_csv_table_trains_evaluates_encodes_and_decodes() {
         "{rd}"
     );
 
+    // The latent map colours the two diagnoses, named as in the table.
+    let map = root.join("map.png");
+    ok(&[
+        "latent-map",
+        "--model",
+        r,
+        "-o",
+        s(&map),
+        "--size",
+        "600x500",
+    ]);
+    let img = image::open(&map).expect("png");
+    assert_eq!((img.width(), img.height()), (600, 500));
+    assert!(
+        !root.join("map-manifold.png").exists(),
+        "tables have no manifold picture"
+    );
+
     // Not images: picture commands and PNG output refuse with a clear error.
     for bad in [
         vec!["sample", "--model", r, "-o", s(&root.join("x.png"))],

@@ -27,7 +27,12 @@ impl Grid {
     }
 
     /// An empty grid of `rows × cols` images of `channels` (1 grey, 3 RGB) values per pixel.
-    pub fn with_channels(rows: usize, cols: usize, channels: usize, per_row: usize) -> Result<Self> {
+    pub fn with_channels(
+        rows: usize,
+        cols: usize,
+        channels: usize,
+        per_row: usize,
+    ) -> Result<Self> {
         if !matches!(channels, 1 | 3) {
             return Err(VizError::Invalid(format!(
                 "images need 1 (grey) or 3 (RGB) channels, not {channels}"
@@ -184,7 +189,8 @@ mod tests {
     #[test]
     fn rgb_images_keep_their_colours() {
         let mut grid = Grid::with_channels(1, 2, 3, 1).expect("grid");
-        grid.push(&[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]).expect("one image");
+        grid.push(&[1.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+            .expect("one image");
         let img = grid.render().expect("render").to_rgb8();
         assert_eq!(img.dimensions(), (6, 5));
         assert_eq!(img.get_pixel(2, 2).0, [255, 0, 0]);

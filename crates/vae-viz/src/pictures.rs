@@ -3,7 +3,7 @@
 //! Randomness comes from the device's generator: seed it (`device.seed(s)`) first for a
 //! repeatable picture.
 
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use vae_model::Vae;
 
 use crate::{Result, VizError};
@@ -128,4 +128,32 @@ mod tests {
     fn ra_tensor(device: &Device) -> Tensor<2> {
         Tensor::zeros([1, 6], device)
     }
+}
+
+/// The decoded means of a `steps × steps` grid of 2-D latent codes at the prior's quantiles
+/// Φ⁻¹((i + ½) / steps), first dimension across and second down (top row highest), as in
+/// Kingma & Welling's figures of the learned manifold.
+pub fn manifold(vae: &Vae, steps: usize, device: &Device) -> Result<Vec<f32>> {
+    if vae.latent_dim() != 2 {
+        return Err(VizError::Invalid(format!(
+            "a manifold grid needs a 2-D latent space; this model's has {} dimensions",
+            vae.latent_dim()
+        )));
+    }
+    if steps < 2 {
+        return Err(VizError::Invalid("--steps must be at least 2".into()));
+    }
+    let normal = statrs::distribution::Normal::standard();
+    let q = |i: usize| {
+        use statrs::distribution::ContinuousCDF;
+        normal.inverse_cdf((i as f64 + 0.5) / steps as f64) as f32
+    };
+    let mut z = Vec::with_capacity(2 * steps * steps);
+    for row in 0..steps {
+        for col in 0..steps {
+            z.extend([q(col), q(steps - 1 - row)]);
+        }
+    }
+    let z = Tensor::<2>::from_data(TensorData::new(z, [steps * steps, 2]), device);
+    values(vae.decode_mean(z))
 }

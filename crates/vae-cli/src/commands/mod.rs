@@ -1,3 +1,4 @@
+pub mod charts;
 pub mod codes;
 pub mod eval;
 pub mod info;
