@@ -314,7 +314,7 @@ fn npy_arrays_and_png_folders_train_and_round_trip_through_codes() {
             let v = raw[(2 * y * 28 + 2 * x) as usize] as u8;
             image::Rgb([v, v / 2, 255 - v])
         });
-        let class = if mnist.label(i).unwrap_or(0) % 2 == 0 {
+        let class = if mnist.label(i).unwrap_or(0).is_multiple_of(2) {
             "even"
         } else {
             "odd"

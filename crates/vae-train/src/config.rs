@@ -154,3 +154,39 @@ impl TrainingConfig {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `config.json` as the first release wrote it (copied from a run), before other data
+    /// formats.
+    const FIRST_RELEASE: &str = r#"{
+      "format_version": 1,
+      "model": {"input_dim": 784, "hidden": [400], "latent_dim": 20, "activation": "relu",
+                "likelihood": {"kind": "bernoulli"}, "beta": 1.0},
+      "data": {"dir": "/data/mnist", "image_shape": [28, 28], "binarize": "none",
+               "valid_size": 1000},
+      "optimizer": {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8},
+      "epochs": 10, "batch_size": 128, "seed": 1
+    }"#;
+
+    #[test]
+    fn configs_of_the_first_release_still_load() {
+        let dir = std::env::temp_dir().join(format!("vae-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("config.json");
+        std::fs::write(&path, FIRST_RELEASE).expect("write");
+        let config = TrainingConfig::load(&path).expect("loads");
+        assert_eq!(config.data.path, PathBuf::from("/data/mnist"));
+        assert_eq!(config.data.format, DataFormat::IdxDir);
+        assert_eq!(config.data.image_shape, Some(ImageShape::grey(28, 28)));
+        assert_eq!(
+            (config.data.test_size, &config.data.standardization),
+            (0, &None)
+        );
+        // And what this release writes reads back the same.
+        std::fs::write(&path, config.to_json()).expect("write");
+        assert_eq!(TrainingConfig::load(&path).expect("loads"), config);
+    }
+}

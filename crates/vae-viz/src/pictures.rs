@@ -80,6 +80,34 @@ pub fn traversal(vae: &Vae, x: Tensor<2>, range: f64, steps: usize) -> Result<Ve
     values(vae.decode_mean(Tensor::cat(codes, 0)))
 }
 
+/// The decoded means of a `steps × steps` grid of 2-D latent codes at the prior's quantiles
+/// Φ⁻¹((i + ½) / steps), first dimension across and second down (top row highest), as in
+/// Kingma & Welling's figures of the learned manifold.
+pub fn manifold(vae: &Vae, steps: usize, device: &Device) -> Result<Vec<f32>> {
+    if vae.latent_dim() != 2 {
+        return Err(VizError::Invalid(format!(
+            "a manifold grid needs a 2-D latent space; this model's has {} dimensions",
+            vae.latent_dim()
+        )));
+    }
+    if steps < 2 {
+        return Err(VizError::Invalid("--steps must be at least 2".into()));
+    }
+    let normal = statrs::distribution::Normal::standard();
+    let q = |i: usize| {
+        use statrs::distribution::ContinuousCDF;
+        normal.inverse_cdf((i as f64 + 0.5) / steps as f64) as f32
+    };
+    let mut z = Vec::with_capacity(2 * steps * steps);
+    for row in 0..steps {
+        for col in 0..steps {
+            z.extend([q(col), q(steps - 1 - row)]);
+        }
+    }
+    let z = Tensor::<2>::from_data(TensorData::new(z, [steps * steps, 2]), device);
+    values(vae.decode_mean(z))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,35 +153,28 @@ mod tests {
         assert!(interpolation(&vae, ra_tensor(&device), ra_tensor(&device), 1).is_err());
     }
 
+    #[test]
+    fn manifold_decodes_a_grid_of_prior_quantiles() {
+        let device = Device::flex();
+        let vae = VaeConfig::new()
+            .with_input_dim(6)
+            .with_hidden(vec![5])
+            .with_latent_dim(2)
+            .init(&device);
+        let grid = manifold(&vae, 4, &device).expect("grid");
+        assert_eq!(grid.len(), 4 * 4 * 6);
+        // The centre-symmetric corners decode the codes (q0, q3) and (q3, q0).
+        let q = |v: f32| Tensor::<2>::from_data(TensorData::new(vec![v, -v], [1, 2]), &device);
+        let corner = values(vae.decode_mean(q(-1.150_349_4))).expect("decode");
+        let close = |p: &[f32], r: &[f32]| p.iter().zip(r).all(|(u, v)| (u - v).abs() < 1e-5);
+        assert!(
+            close(&grid[..6], &corner),
+            "top left is (Φ⁻¹(1/8), Φ⁻¹(7/8))"
+        );
+        assert!(manifold(&model(&device), 4, &device).is_err(), "3-D latent");
+    }
+
     fn ra_tensor(device: &Device) -> Tensor<2> {
         Tensor::zeros([1, 6], device)
     }
-}
-
-/// The decoded means of a `steps × steps` grid of 2-D latent codes at the prior's quantiles
-/// Φ⁻¹((i + ½) / steps), first dimension across and second down (top row highest), as in
-/// Kingma & Welling's figures of the learned manifold.
-pub fn manifold(vae: &Vae, steps: usize, device: &Device) -> Result<Vec<f32>> {
-    if vae.latent_dim() != 2 {
-        return Err(VizError::Invalid(format!(
-            "a manifold grid needs a 2-D latent space; this model's has {} dimensions",
-            vae.latent_dim()
-        )));
-    }
-    if steps < 2 {
-        return Err(VizError::Invalid("--steps must be at least 2".into()));
-    }
-    let normal = statrs::distribution::Normal::standard();
-    let q = |i: usize| {
-        use statrs::distribution::ContinuousCDF;
-        normal.inverse_cdf((i as f64 + 0.5) / steps as f64) as f32
-    };
-    let mut z = Vec::with_capacity(2 * steps * steps);
-    for row in 0..steps {
-        for col in 0..steps {
-            z.extend([q(col), q(steps - 1 - row)]);
-        }
-    }
-    let z = Tensor::<2>::from_data(TensorData::new(z, [steps * steps, 2]), device);
-    values(vae.decode_mean(z))
 }

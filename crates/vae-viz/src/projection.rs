@@ -7,7 +7,7 @@
 /// Power iteration with deflation on the `dim × dim` covariance: exact enough for plotting and
 /// deterministic (fixed start vector).
 pub fn principal_components(codes: &[f32], dim: usize) -> (Vec<(f32, f32)>, [f64; 2]) {
-    let n = if dim == 0 { 0 } else { codes.len() / dim };
+    let n = codes.len().checked_div(dim).unwrap_or(0);
     if n == 0 || dim < 2 {
         return (Vec::new(), [0.0; 2]);
     }
