@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use vae_data::{Examples, Partition, idx};
+use vae_data::{Examples, NpyArray, Partition, idx, npy, table};
 use vae_train::{RunDir, TrainedModel, read_metrics};
 
 /// A scratch directory per process (libFuzzer may run several workers).
@@ -70,4 +70,22 @@ pub fn metrics_csv(data: &[u8]) -> usize {
     let path = scratch("metrics").join("metrics.csv");
     write(&path, data);
     read_metrics(&path).map_or(0, |rows| rows.len())
+}
+
+/// A CSV table, with and without a named label column. Returns whether it loaded.
+pub fn csv_table(data: &[u8]) -> bool {
+    let path = scratch("csv").join("table.csv");
+    write(&path, data);
+    let _ = table::read_csv(&path, Some("label"));
+    table::read_csv(&path, None).is_ok()
+}
+
+/// A `.npy` file, as a dataset and as a codes file. Returns whether the dataset loaded.
+pub fn npy_array(data: &[u8]) -> bool {
+    let path = scratch("npy").join("array.npy");
+    write(&path, data);
+    if let Ok(array) = NpyArray::read(&path) {
+        let _ = vae_train::codes_from_array(&array, 2);
+    }
+    npy::read_npy_dataset(&path).is_ok()
 }

@@ -329,7 +329,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// CSV column holding class labels (not trained on; used by latent-map). [default: a column
-    /// named label, class, target, y or diagnosis]
+    /// named label, class, target or diagnosis]
     #[arg(long, value_name = "NAME")]
     pub label_column: Option<String>,
     /// Examples held out for testing, for data without its own test files (all but IDX

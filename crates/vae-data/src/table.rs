@@ -5,12 +5,12 @@ use std::path::Path;
 use crate::{DataError, Examples, Result};
 
 /// Column names guessed as the label when none is named.
-const LABEL_NAMES: [&str; 5] = ["label", "class", "target", "y", "diagnosis"];
+const LABEL_NAMES: [&str; 4] = ["label", "class", "target", "diagnosis"];
 
 /// Reads a CSV file: every column but the label column must hold finite numbers.
 ///
 /// `label_column` names the label column; `None` picks a column called `label`, `class`,
-/// `target`, `y` or `diagnosis` if there is one. Labels are class names (any text): they are
+/// `target` or `diagnosis` if there is one. Labels are class names (any text): they are
 /// numbered in sorted order, at most 256 of them.
 pub fn read_csv(path: &Path, label_column: Option<&str>) -> Result<Examples> {
     let bad = |why: String| DataError::BadFile {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
-use vae_data::{Examples, Partition, default_data_dir};
+use vae_data::{Examples, NpyArray, NpyValues, Partition, default_data_dir};
 use vae_model::{Likelihood, VaeConfig};
 
 fn fuzz_dir() -> PathBuf {
@@ -37,6 +37,8 @@ fn fuzz_corpus_and_findings_are_handled_without_panics() {
         ("idx", harness::idx as fn(&[u8]) -> bool),
         ("model_dir", harness::model_dir),
         ("metrics_csv", |d: &[u8]| harness::metrics_csv(d) > 0),
+        ("csv_table", harness::csv_table),
+        ("npy_array", harness::npy_array),
     ] {
         let files = inputs(target);
         assert!(
@@ -113,6 +115,54 @@ fn regenerate_fuzz_seeds() {
             name,
             &harness::join2(config.to_json().as_bytes(), &weights),
         );
+    }
+
+    // The head of the bundled CSV table (with its text label column) and a small CSV with a
+    // `label` column.
+    let wdbc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/breast-cancer/wdbc.csv"),
+    )
+    .expect("bundled table");
+    let head: String = wdbc.lines().take(6).map(|l| format!("{l}\n")).collect();
+    put("csv_table", "valid-wdbc-5-rows", head.as_bytes());
+    put(
+        "csv_table",
+        "valid-labelled",
+        b"x,y,label\n1.5,-2,a\n3e2,4,b\n",
+    );
+
+    // NumPy arrays: f32 rows, f64 rows, u8 images, f16 codes.
+    for (name, array) in [
+        (
+            "valid-f32-rows",
+            NpyArray {
+                shape: vec![2, 3],
+                values: NpyValues::F32(vec![0.5, -1.0, 2.0, 3.0, 4.0, 5.0]),
+            },
+        ),
+        (
+            "valid-f64-rows",
+            NpyArray {
+                shape: vec![3, 2],
+                values: NpyValues::F64(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+            },
+        ),
+        (
+            "valid-u8-images",
+            NpyArray {
+                shape: vec![2, 2, 3],
+                values: NpyValues::U8((0..12).collect()),
+            },
+        ),
+        (
+            "valid-f16-codes",
+            NpyArray {
+                shape: vec![2, 2],
+                values: NpyValues::F16([0.5f32, -1.0, 1.5, 0.0].map(half::f16::from_f32).to_vec()),
+            },
+        ),
+    ] {
+        put("npy_array", name, &array.to_bytes().expect("npy bytes"));
     }
 
     // metrics.csv as a run writes it.
