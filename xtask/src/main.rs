@@ -22,7 +22,8 @@ tasks:
       --backend NAME      our backend (default flex)
       --python PATH       a Python with torch (default: $VAE_TORCH_PYTHON, then
                           ~/.cache/vae/venv/bin/python, then python3)
-  fuzz [options]          run each cargo-fuzz target (idx, model_dir, metrics_csv) in turn;
+  fuzz [options]          run each cargo-fuzz target (idx, model_dir, metrics_csv, csv_table,
+                          npy_array) in turn;
                           needs `cargo install cargo-fuzz --locked`
       --seconds N         time per target (default 60)
       --target NAME       only this target";
