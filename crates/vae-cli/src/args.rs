@@ -300,6 +300,9 @@ pub enum LikelihoodName {
     Gaussian,
     /// Gaussian with a learned per-dimension variance.
     GaussianLearned,
+    /// 256 levels per byte: a logistic per dimension integrated over each level's bin. Its
+    /// bits/dim are a lossless code length for 8-bit data.
+    DiscretizedLogistic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

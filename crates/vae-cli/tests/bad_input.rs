@@ -463,6 +463,12 @@ fn bad_inputs_give_one_clear_error_and_leave_nothing_behind() {
             "--binarize applies to byte data",
         ),
         (
+            "CSV with an 8-bit likelihood",
+            good_csv.clone(),
+            vec!["--likelihood", "discretized-logistic"],
+            "models 8-bit levels",
+        ),
+        (
             "CSV test split of all rows",
             good_csv.clone(),
             vec!["--test-size", "7"],

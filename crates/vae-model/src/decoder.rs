@@ -7,7 +7,8 @@ use crate::{Activation, Likelihood};
 
 /// Generative network: z ↦ parameters of p(x|z).
 ///
-/// The output is logits for [`Likelihood::Bernoulli`] and the mean for the Gaussian likelihoods.
+/// The output is logits for [`Likelihood::Bernoulli`], the mean for the Gaussian likelihoods,
+/// and locations then log-scales (`2 × input_dim`) for [`Likelihood::DiscretizedLogistic`].
 /// With [`Likelihood::GaussianLearned`] the decoder also owns a per-dimension log-variance.
 #[derive(Module, Debug)]
 pub struct Decoder {
@@ -33,12 +34,12 @@ impl Decoder {
             .then(|| Param::from_tensor(Tensor::zeros([input_dim], device)));
         Self {
             body: Mlp::new(&sizes, activation, device),
-            output: LinearConfig::new(last, input_dim).init(device),
+            output: LinearConfig::new(last, input_dim * likelihood.params_per_dim()).init(device),
             log_var,
         }
     }
 
-    /// `[batch, latent_dim] -> [batch, input_dim]` likelihood parameters (logits or mean).
+    /// `[batch, latent_dim] -> [batch, params_per_dim × input_dim]` likelihood parameters.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         self.output.forward(self.body.forward(z))
     }

@@ -22,7 +22,18 @@ pub enum Likelihood {
     },
     /// Gaussian whose per-dimension log-variance is a learned parameter of the decoder.
     GaussianLearned,
+    /// For 8-bit data x = k/255, k ∈ {0, …, 255}: a logistic with location μ and scale s
+    /// per dimension, integrated over each level's bin [x − ½/255, x + ½/255], the end bins
+    /// extended to ±∞ (Salimans et al., 2017). A normalised distribution over the 256 levels,
+    /// so its −ELBO in bits/dim is a code length. The decoder outputs μ and ln s for every
+    /// dimension (`2 × dim` values).
+    DiscretizedLogistic,
 }
+
+/// Half the width of one of 256 levels on [0, 1].
+const HALF_BIN: f64 = 0.5 / 255.0;
+/// The smallest ln s the discretised logistic uses (PixelCNN++'s bound).
+const MIN_LOG_SCALE: f64 = -7.0;
 
 impl Likelihood {
     /// Checks parameters are in range.
@@ -41,7 +52,32 @@ impl Likelihood {
             Self::Bernoulli => "bernoulli",
             Self::Gaussian { .. } => "gaussian",
             Self::GaussianLearned => "gaussian-learned",
+            Self::DiscretizedLogistic => "discretized-logistic",
         }
+    }
+
+    /// Decoder outputs per data dimension.
+    pub fn params_per_dim(&self) -> usize {
+        match self {
+            Self::DiscretizedLogistic => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether it models 8-bit levels (and so needs byte data, not standardised reals).
+    pub fn is_discrete_8bit(&self) -> bool {
+        matches!(self, Self::DiscretizedLogistic)
+    }
+
+    /// Location μ and clamped ln s of the discretised logistic from `[batch, 2·dim]` outputs.
+    fn location_and_log_scale(params: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let [batch, two_dim] = params.dims();
+        let dim = two_dim / 2;
+        let mu = params.clone().slice([0..batch, 0..dim]);
+        let log_s = params
+            .slice([0..batch, dim..2 * dim])
+            .clamp_min(MIN_LOG_SCALE);
+        (mu, log_s)
     }
 
     /// ln p(x|z) summed over dimensions, `[batch]`.
@@ -73,15 +109,41 @@ impl Likelihood {
                 let sq = (x - params).powi_scalar(2);
                 (sq / log_var.clone().exp() + log_var + LN_2PI).mul_scalar(-0.5)
             }
+            Self::DiscretizedLogistic => {
+                let (mu, log_s) = Self::location_and_log_scale(params);
+                let inv_s = log_s.clone().neg().exp();
+                let centred = x.clone() - mu;
+                let plus = (centred.clone().add_scalar(HALF_BIN)) * inv_s.clone();
+                let minus = (centred.clone().sub_scalar(HALF_BIN)) * inv_s.clone();
+                // ln F(plus) for level 0, ln(1 − F(minus)) for level 255.
+                let log_cdf_plus = activation::log_sigmoid(plus.clone());
+                let log_one_minus_cdf_minus = activation::log_sigmoid(minus.clone().neg());
+                // Interior levels: ln(F(plus) − F(minus)); when that difference underflows,
+                // the density at the bin's centre times the bin's width.
+                let delta = activation::sigmoid(plus) - activation::sigmoid(minus);
+                let mid = centred * inv_s;
+                let log_pdf_mid =
+                    mid.clone() - log_s - activation::softplus(mid, 1.0).mul_scalar(2.0);
+                let log_mid = delta.clone().clamp_min(1e-12).log().mask_where(
+                    delta.lower_elem(1e-5),
+                    log_pdf_mid.add_scalar((2.0 * HALF_BIN).ln()),
+                );
+                log_mid
+                    .mask_where(x.clone().lower_elem(HALF_BIN), log_cdf_plus)
+                    .mask_where(x.greater_elem(1.0 - HALF_BIN), log_one_minus_cdf_minus)
+            }
         };
         per_dim.sum_dim(1).squeeze_dim(1)
     }
 
-    /// The mean of p(x|z) given decoder outputs: σ(l) for Bernoulli, the mean itself otherwise.
+    /// The mean of p(x|z) given decoder outputs: σ(l) for Bernoulli, the mean itself for the
+    /// Gaussians, and for the discretised logistic its location clamped to [0, 1] (its median
+    /// level, up to rounding).
     pub fn mean(&self, params: Tensor<2>) -> Tensor<2> {
         match self {
             Self::Bernoulli => activation::sigmoid(params),
             Self::Gaussian { .. } | Self::GaussianLearned => params,
+            Self::DiscretizedLogistic => Self::location_and_log_scale(params).0.clamp(0.0, 1.0),
         }
     }
 
@@ -104,6 +166,17 @@ impl Likelihood {
                     None => params.ones_like(),
                 };
                 params + noise * std
+            }
+            Self::DiscretizedLogistic => {
+                // Inverse-CDF draw μ + s·ln(u/(1−u)), then the level it falls in.
+                let (mu, log_s) = Self::location_and_log_scale(params);
+                let u = mu.random_like(Distribution::Uniform(1e-6, 1.0 - 1e-6));
+                let logit = u.clone().log() - u.neg().add_scalar(1.0).log();
+                (mu + log_s.exp() * logit)
+                    .mul_scalar(255.0)
+                    .round()
+                    .clamp(0.0, 255.0)
+                    .div_scalar(255.0)
             }
         }
     }
@@ -224,6 +297,76 @@ mod tests {
             // N(1; 0, 1) · N(3; 0, 9)
             let expected = -0.5 * (1.0 + crate::LN_2PI) - 0.5 * (1.0 + 9f64.ln() + crate::LN_2PI);
             assert!((got - expected).abs() < 1e-4, "{got} vs {expected}");
+        }
+    }
+
+    /// ln P(level k) of the discretised logistic, in f64 from the logistic CDF.
+    fn discretized_logistic(k: u32, mu: f64, log_s: f64) -> f64 {
+        let s = log_s.max(MIN_LOG_SCALE).exp();
+        let cdf = |x: f64| 1.0 / (1.0 + (-(x - mu) / s).exp());
+        let x = f64::from(k) / 255.0;
+        let hi = if k == 255 { 1.0 } else { cdf(x + HALF_BIN) };
+        let lo = if k == 0 { 0.0 } else { cdf(x - HALF_BIN) };
+        (hi - lo).ln()
+    }
+
+    #[test]
+    fn discretized_logistic_is_normalised_over_256_levels_and_matches_its_cdf() {
+        for device in test_devices() {
+            for (mu, log_s) in [(0.5f32, -3.0f32), (0.0, -4.5), (1.02, -2.0), (0.3, 0.5)] {
+                // One row per level: x = k/255 with the same (μ, ln s) in every row.
+                let x: Vec<f32> = (0..256).map(|k| k as f32 / 255.0).collect();
+                let params: Vec<f32> = (0..256).flat_map(|_| [mu, log_s]).collect();
+                let log_p = Likelihood::DiscretizedLogistic
+                    .log_prob(
+                        Tensor::<2>::from_data(burn::tensor::TensorData::new(x, [256, 1]), &device),
+                        Tensor::<2>::from_data(
+                            burn::tensor::TensorData::new(params, [256, 2]),
+                            &device,
+                        ),
+                        None,
+                    )
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .expect("f32");
+                let total: f64 = log_p.iter().map(|&l| f64::from(l).exp()).sum();
+                assert!(
+                    (total - 1.0).abs() < 1e-3,
+                    "μ {mu}, ln s {log_s}: Σ p = {total}"
+                );
+                for k in [0u32, 1, 77, 128, 254, 255] {
+                    let expected = discretized_logistic(k, f64::from(mu), f64::from(log_s));
+                    let got = f64::from(log_p[k as usize]);
+                    // Interior levels far in the tail use the density approximation.
+                    if expected > -10.0 {
+                        assert!((got - expected).abs() < 2e-3, "k {k}: {got} vs {expected}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn discretized_logistic_mean_and_samples_are_levels() {
+        for device in test_devices() {
+            device.seed(5);
+            let n = 20_000;
+            let params = Tensor::<2>::from_data(
+                burn::tensor::TensorData::new([0.4f32, -3.5].repeat(n), [n, 2]),
+                &device,
+            );
+            let mean = Likelihood::DiscretizedLogistic.mean(params.clone());
+            assert_eq!(mean.dims(), [n, 1]);
+            let draws = Likelihood::DiscretizedLogistic.sample(params, None);
+            let values = draws.into_data().try_to_vec::<f32>().expect("f32");
+            assert!(
+                values
+                    .iter()
+                    .all(|v| ((v * 255.0).round() - v * 255.0).abs() < 1e-3)
+            );
+            let avg = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+            // Symmetric around μ = 0.4 (no clamping this far from the ends).
+            assert!((avg - 0.4).abs() < 0.005, "mean draw {avg}");
         }
     }
 

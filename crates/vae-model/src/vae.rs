@@ -73,6 +73,11 @@ impl VaeConfig {
         if matches!(self.likelihood, Likelihood::GaussianLearned) {
             total = total.checked_add(self.input_dim)?;
         }
+        // Extra output rows (and biases) for likelihoods with several parameters per dimension.
+        let fan_in = self.hidden.first().copied().unwrap_or(self.latent_dim);
+        let extra =
+            (self.likelihood.params_per_dim() - 1).checked_mul(linear(fan_in, self.input_dim)?)?;
+        total = total.checked_add(extra)?;
         Some(total)
     }
 
@@ -153,7 +158,7 @@ impl Vae {
         self.encoder.forward(x)
     }
 
-    /// Decoder outputs (logits or means) for `z: [batch, latent_dim]`, `[batch, input_dim]`.
+    /// Decoder outputs for `z: [batch, latent_dim]`: `[batch, params_per_dim × input_dim]`.
     pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
         self.decoder.forward(z)
     }
@@ -270,6 +275,8 @@ mod tests {
             (vec![], Likelihood::Bernoulli),
             (vec![16], Likelihood::GaussianLearned),
             (vec![7, 5], Likelihood::Bernoulli),
+            (vec![], Likelihood::DiscretizedLogistic),
+            (vec![9, 4], Likelihood::DiscretizedLogistic),
         ] {
             let config = small(likelihood).with_hidden(hidden);
             assert_eq!(config.num_params(), Some(config.init(&device).num_params()));

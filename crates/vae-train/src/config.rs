@@ -115,6 +115,12 @@ impl TrainingConfig {
                 "--likelihood bernoulli needs values in [0, 1]; real-valued data is standardised, so use gaussian or gaussian-learned".into(),
             );
         }
+        if self.data.standardization.is_some() && self.model.likelihood.is_discrete_8bit() {
+            return bad(format!(
+                "--likelihood {} models 8-bit levels; real-valued data needs gaussian or gaussian-learned",
+                self.model.likelihood.name()
+            ));
+        }
         if !(self.optimizer.lr.is_finite() && self.optimizer.lr > 0.0) {
             return bad(format!("--lr must be positive, got {}", self.optimizer.lr));
         }

@@ -220,3 +220,27 @@ fn metrics_csv_skips_a_torn_last_line() {
         (1, Some(1.0), Some(3.5))
     );
 }
+
+#[test]
+fn the_256_level_likelihood_trains_to_a_code_length_below_a_measured_bound() {
+    // 20 000 real MNIST images, one epoch (149 steps), the 784-400-20 model with the
+    // discretised logistic over 8-bit levels. Measured after the epoch on flex and ndarray:
+    // 1.84 bits/dim (a uniform code over the 256 levels takes 8; gzip takes 1.65 on the
+    // bundled test file).
+    let root = temp_dir("discretized");
+    let data = mnist_subset(&root.join("data"), 20_000, 100);
+    for (name, device) in devices() {
+        let mut c = config(&data, 1, 1000);
+        c.model = c
+            .model
+            .with_likelihood(vae_model::Likelihood::DiscretizedLogistic);
+        let summary = train(Some(c), &options(&root.join(name), &device, false)).expect("trains");
+        let valid = summary
+            .metrics
+            .iter()
+            .find(|r| r.split == "valid")
+            .expect("row");
+        let bpd = valid.get("bits_per_dim").expect("bits/dim");
+        assert!(bpd < 1.95, "{name}: {bpd} bits/dim after one epoch");
+    }
+}

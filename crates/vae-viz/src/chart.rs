@@ -373,4 +373,72 @@ mod tests {
         assert!(wrong.write_png((400, 300), &bad).is_err());
         assert!(!bad.exists());
     }
+
+    /// Realistic pictures to look at: `cargo test -p vae-viz -- --ignored examples`.
+    #[test]
+    #[ignore = "writes /tmp/chart-*.png for a person to look at"]
+    fn examples() {
+        let epochs = 1..=30;
+        let curve = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
+            epochs.clone().map(|e| (e as f64, f(e as f64))).collect()
+        };
+        let panel = |title: &str, train: &dyn Fn(f64) -> f64, valid: &dyn Fn(f64) -> f64| Panel {
+            title: title.into(),
+            series: vec![
+                Series {
+                    label: "training".into(),
+                    points: curve(train),
+                },
+                Series {
+                    label: "validation".into(),
+                    points: curve(valid),
+                },
+            ],
+        };
+        let panels = [
+            panel(
+                "−ELBO (nats per example)",
+                &|e| 95.0 + 110.0 / e.sqrt(),
+                &|e| 99.0 + 100.0 / e.sqrt() + 0.05 * e,
+            ),
+            panel(
+                "reconstruction −ln p(x|z) (nats)",
+                &|e| 70.0 + 120.0 / e.sqrt(),
+                &|e| 74.0 + 110.0 / e.sqrt() + 0.05 * e,
+            ),
+            panel("KL(q(z|x) ‖ p(z)) (nats)", &|e| 25.0 - 10.0 / e, &|e| {
+                25.5 - 10.0 / e
+            }),
+        ];
+        let size =
+            plot_curves(&panels, "epoch", Path::new("/tmp/chart-curves.png")).expect("curves");
+        eprintln!("curves: {size:?}");
+
+        // Ten clusters on a ring, spread deterministically.
+        let mut points = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..3000u32 {
+            let class = (i % 10) as u8;
+            let angle = f32::from(class) * std::f32::consts::TAU / 10.0;
+            let (u, v) = (
+                (i as f32 * 0.618).fract() - 0.5,
+                (i as f32 * 0.414).fract() - 0.5,
+            );
+            let (r1, r2) = ((u * 12.0).sin(), (v * 7.0).cos() - 0.6);
+            points.push((
+                2.5 * angle.cos() + r1 * 0.9,
+                2.5 * angle.sin() + r2 * 1.2 + u,
+            ));
+            labels.push(class);
+        }
+        Scatter {
+            points: &points,
+            labels: Some(&labels),
+            class_names: None,
+            title: "posterior means of 3000 examples",
+            axes: ("z1", "z2"),
+        }
+        .write_png((640, 560), Path::new("/tmp/chart-scatter.png"))
+        .expect("scatter");
+    }
 }

@@ -132,6 +132,7 @@ fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
             sigma: args.sigma.unwrap_or(1.0),
         },
         LikelihoodName::GaussianLearned => Likelihood::GaussianLearned,
+        LikelihoodName::DiscretizedLogistic => Likelihood::DiscretizedLogistic,
     };
     if args.sigma.is_some() && !matches!(likelihood, Likelihood::Gaussian { .. }) {
         anyhow::bail!("--sigma only applies to --likelihood gaussian");
