@@ -13,6 +13,6 @@ mod grid;
 pub mod pictures;
 pub mod projection;
 
-pub use chart::{Panel, Scatter, Series, plot_curves};
+pub use chart::{Panel, Scatter, Series, plot_curves, plot_curves_sized};
 pub use error::{Result, VizError};
 pub use grid::Grid;
