@@ -96,6 +96,7 @@ impl NpyArray {
             path: path.to_path_buf(),
             source,
         })?;
+        screen_header(&bytes).map_err(bad)?;
         let file = npyz::NpyFile::new(&bytes[..])
             .map_err(|e| bad(format!("not a NumPy .npy file ({e})")))?;
         if file.order() != npyz::Order::C {
@@ -149,6 +150,42 @@ impl NpyArray {
         }
         Ok(Self { shape, values })
     }
+}
+
+/// Refuses headers nested deeper than a plain array's (`{'shape': (…)}`) before npyz parses
+/// them: its header parser takes exponential time on deeply nested brackets (a fuzz finding,
+/// `fuzz/artifacts/npy_array/`), and nesting only serves structured dtypes, which are not
+/// supported anyway.
+fn screen_header(bytes: &[u8]) -> std::result::Result<(), String> {
+    if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
+        return Ok(()); // npyz reports what is wrong
+    }
+    let (start, len) = match bytes[6] {
+        1 => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
+        _ if bytes.len() >= 12 => (
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+        ),
+        _ => return Ok(()),
+    };
+    let header = &bytes[start.min(bytes.len())..start.saturating_add(len).min(bytes.len())];
+    let mut depth = 0usize;
+    for b in header {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > 2 {
+                    return Err(
+                        "its header nests brackets deeper than a plain array's; structured arrays are not supported"
+                            .into(),
+                    );
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads a dataset from `.npy`: rows of a 2-D array (u8, f32 or f64), or u8 images shaped
@@ -275,6 +312,14 @@ mod tests {
         std::fs::write(&path, &bytes[..bytes.len() - 2]).expect("truncate");
         let e = read_npy_dataset(&path).expect_err("truncated").to_string();
         assert!(e.contains("rows.npy"), "{e}");
+        // Deep nesting in the header is refused before npyz parses it (it would take minutes).
+        let mut nested = b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f2', 'shape':".to_vec();
+        nested.extend([b'['; 40]);
+        nested.extend(b" (2, 2), }");
+        nested.resize(128, b' ');
+        std::fs::write(&path, &nested).expect("nested");
+        let e = read_npy_dataset(&path).expect_err("nested").to_string();
+        assert!(e.contains("nests brackets"), "{e}");
         std::fs::write(&path, b"hello").expect("garbage");
         let e = read_npy_dataset(&path).expect_err("garbage").to_string();
         assert!(e.contains("not a NumPy .npy file"), "{e}");
