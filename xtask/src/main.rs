@@ -52,10 +52,13 @@ pub(crate) type Result<T> = std::result::Result<T, String>;
 
 /// The workspace root.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    // `cargo run` sets CARGO_MANIFEST_DIR for the process: prefer it to the compile-time
+    // value, since checkouts sharing one target directory (CI keeps it in ~/.cache/vae) may
+    // run an xtask binary built from another checkout.
+    let manifest = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 pub(crate) fn cargo() -> Command {
