@@ -185,6 +185,27 @@ fn screen_header(bytes: &[u8]) -> std::result::Result<(), String> {
             _ => {}
         }
     }
+    // npyz multiplies the dimensions unchecked (a panic in debug builds): check them first.
+    let text = String::from_utf8_lossy(header);
+    if let Some(dims) = text
+        .split_once("'shape'")
+        .and_then(|(_, rest)| rest.split_once('('))
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(dims, _)| dims)
+    {
+        let product = dims
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .try_fold(1u64, |acc, d| {
+                d.parse::<u64>().ok().and_then(|d| acc.checked_mul(d))
+            });
+        if product.is_none() {
+            return Err(format!(
+                "its shape ({dims}) is not a list of sizes whose product fits 64 bits"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -320,6 +341,14 @@ mod tests {
         std::fs::write(&path, &nested).expect("nested");
         let e = read_npy_dataset(&path).expect_err("nested").to_string();
         assert!(e.contains("nests brackets"), "{e}");
+        // So is a shape whose element count overflows (npyz would multiply it unchecked).
+        let mut huge =
+            b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'shape': (18446744073709551615, 2), }"
+                .to_vec();
+        huge.resize(128, b' ');
+        std::fs::write(&path, &huge).expect("huge");
+        let e = read_npy_dataset(&path).expect_err("overflow").to_string();
+        assert!(e.contains("product fits 64 bits"), "{e}");
         std::fs::write(&path, b"hello").expect("garbage");
         let e = read_npy_dataset(&path).expect_err("garbage").to_string();
         assert!(e.contains("not a NumPy .npy file"), "{e}");
