@@ -451,16 +451,6 @@ impl Examples {
         values
     }
 
-    /// Model outputs (inputs' units) back to the data's units: ×255 for bytes, the inverse
-    /// standardisation for reals.
-    pub fn to_raw_units(&self, values: &mut [f32]) {
-        match (&self.storage.values, &self.standardization) {
-            (Values::Bytes(_), _) => values.iter_mut().for_each(|v| *v *= 255.0),
-            (Values::Reals(_), Some(stats)) => stats.undo(values),
-            (Values::Reals(_), None) => {}
-        }
-    }
-
     /// The label of the example at `position`.
     pub fn label(&self, position: usize) -> Option<u8> {
         let index = *self.indices.get(position)?;

@@ -31,25 +31,33 @@ impl DataConfig {
                 source.format
             )));
         }
-        let (train, test_size) = if source.has_test_partition() {
+        if source.has_test_partition() {
             if test_size.is_some() {
                 return Err(TrainError::InvalidOption(format!(
                     "--test-size applies to one-set formats; `{}` has its own t10k test files",
                     path.display()
                 )));
             }
-            (source.load(Partition::Train)?, 0)
-        } else {
-            let all = source.load(Partition::Train)?;
-            let test_size = test_size.unwrap_or((all.len() / 10).max(1));
-            let (train, _) = all.split(test_size, vae_data::TEST_SPLIT_SEED)?;
-            (train, test_size)
-        };
-        let valid_size = valid_size.unwrap_or(if source.has_test_partition() {
-            DEFAULT_VALID_IDX
-        } else {
-            (train.len() / 10).max(1)
-        });
+            // Only the header is read: training loads the images once, after the options
+            // are checked.
+            let (rows, cols) = Examples::probe_shape(path, Partition::Train)?;
+            let shape = vae_data::ImageShape::grey(rows, cols);
+            let config = Self {
+                path: path.to_path_buf(),
+                format: source.format,
+                label_column,
+                image_shape: Some(shape),
+                binarize,
+                valid_size: valid_size.unwrap_or(DEFAULT_VALID_IDX),
+                test_size: 0,
+                standardization: None,
+            };
+            return Ok((config, shape.dim()));
+        }
+        let all = source.load(Partition::Train)?;
+        let test_size = test_size.unwrap_or((all.len() / 10).max(1));
+        let (train, _) = all.split(test_size, vae_data::TEST_SPLIT_SEED)?;
+        let valid_size = valid_size.unwrap_or((train.len() / 10).max(1));
         // Bytes need no statistics; their split is checked when training starts, after the
         // other options.
         let standardization = if train.is_real() {

@@ -41,7 +41,7 @@ pub struct IwReport {
     pub neg_elbo: f64,
 }
 
-fn batch(
+pub(crate) fn batch(
     data: &Examples,
     batcher: &VaeBatcher,
     range: std::ops::Range<usize>,

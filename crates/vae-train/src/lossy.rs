@@ -1,8 +1,6 @@
 //! Latent codes as lossy compression: encoding examples to posterior means, decoding codes
 //! back to data, and the rate and distortion of each code [`Precision`].
 
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::Dataset;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 use vae_data::{Examples, NpyArray, NpyValues, VaeBatcher};
@@ -48,11 +46,8 @@ pub fn encode(
         log_var: Vec::with_capacity(n * vae.latent_dim()),
     };
     for start in (0..n).step_by(batch_size.max(1)) {
-        let items = (start..(start + batch_size).min(n))
-            .map(|i| data.get(i))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| TrainError::InvalidOption(format!("cannot read example: {e}")))?;
-        let q = vae.encode(batcher.batch(items, device).x);
+        let x = crate::evaluate::batch(data, batcher, start..(start + batch_size).min(n), device)?;
+        let q = vae.encode(x);
         codes.mean.extend(to_vec(q.mean)?);
         codes.log_var.extend(to_vec(q.log_var)?);
     }
