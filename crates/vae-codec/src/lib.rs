@@ -1,0 +1,15 @@
+//! Lossless compression with a trained VAE: bits-back coding with asymmetric numeral systems
+//! (BB-ANS) on the [`constriction`] crate's ANS stack, and the `.vaez` file format.
+//!
+//! [`compress`] turns `examples × dim` bytes into per-lane ANS stacks whose length approaches
+//! the model's −ELBO; [`decompress`] restores them byte for byte. [`format`] wraps both in a
+//! self-checking file.
+
+mod bitsback;
+mod error;
+pub mod format;
+mod latent;
+mod pixel;
+
+pub use bitsback::{Alphabet, Coded, Lane, Settings, compress, decompress};
+pub use error::{CodecError, Result};
