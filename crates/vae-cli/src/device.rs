@@ -25,6 +25,21 @@ fn parse(spec: &str) -> Result<Target> {
     }
 }
 
+/// What computed a run's numbers, for files that must be decoded by the same: backend, device
+/// and this build's version.
+pub fn label(args: &ComputeArgs) -> String {
+    let backend = match args.backend {
+        BackendName::Flex => "flex",
+        BackendName::Ndarray => "ndarray",
+        BackendName::Tch => "tch",
+    };
+    format!(
+        "vae {} {backend} {}",
+        env!("CARGO_PKG_VERSION"),
+        args.device
+    )
+}
+
 pub fn device(args: &ComputeArgs) -> Result<Device> {
     let target = parse(&args.device)?;
     match args.backend {

@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         args::Command::Encode(a) => commands::codes::encode(a),
         args::Command::Decode(a) => commands::codes::decode(a),
         args::Command::Rd(a) => commands::codes::rd(a),
+        args::Command::Compress(a) => commands::lossless::compress(a),
+        args::Command::Decompress(a) => commands::lossless::decompress(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

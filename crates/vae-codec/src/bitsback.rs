@@ -205,7 +205,10 @@ impl Net<'_> {
 /// Per-dimension models of one example from its decoder outputs.
 enum Pixels<'a> {
     Binary(&'a [f32]),
-    Levels { mean: &'a [f32], log_scale: &'a [f32] },
+    Levels {
+        mean: &'a [f32],
+        log_scale: &'a [f32],
+    },
 }
 
 impl<'a> Pixels<'a> {
@@ -344,9 +347,13 @@ pub fn compress(
     let prior = DefaultUniformModel::new(bins.count());
     let posterior = DefaultLeakyQuantizer::new(0..=(bins.count() as i32 - 1));
     let sizes = lane_sizes(examples, settings.lanes.min(examples));
-    let starts: Vec<usize> = sizes.iter().scan(0, |s, &n| Some(std::mem::replace(s, *s + n))).collect();
+    let starts: Vec<usize> = sizes
+        .iter()
+        .scan(0, |s, &n| Some(std::mem::replace(s, *s + n)))
+        .collect();
     let words = seed_words(latent);
-    let mut coders: Vec<DefaultAnsCoder> = (0..sizes.len()).map(|l| seeded_coder(l, words)).collect();
+    let mut coders: Vec<DefaultAnsCoder> =
+        (0..sizes.len()).map(|l| seeded_coder(l, words)).collect();
     let mut floors: Vec<usize> = coders.iter().map(|c| c.bulk().len()).collect();
     let mut neg_elbo = 0.0;
     for t in (0..sizes[0]).rev() {
@@ -361,7 +368,9 @@ pub fn compress(
             for d in 0..latent {
                 let i = l * latent + d;
                 let q = bins.posterior(mean[i], log_var[i]);
-                z_bins[i] = coder.decode_symbol(posterior.quantize(q)).map_err(coder_error)?;
+                z_bins[i] = coder
+                    .decode_symbol(posterior.quantize(q))
+                    .map_err(coder_error)?;
             }
             floors[l] = floors[l].min(coder.bulk().len());
         }
@@ -405,7 +414,12 @@ pub fn compress(
 
 /// Decodes what [`compress`] coded; fails if a lane does not end on its seed (the probabilities
 /// were not reproduced).
-pub fn decompress(vae: &Vae, device: &Device, coded: &Coded, alphabet: Alphabet) -> Result<Vec<u8>> {
+pub fn decompress(
+    vae: &Vae,
+    device: &Device,
+    coded: &Coded,
+    alphabet: Alphabet,
+) -> Result<Vec<u8>> {
     coded.settings.validate()?;
     let likelihood = check_model(vae, alphabet)?;
     let dim = vae.input_dim();
@@ -441,7 +455,10 @@ pub fn decompress(vae: &Vae, device: &Device, coded: &Coded, alphabet: Alphabet)
     let prior = DefaultUniformModel::new(bins.count());
     let posterior = DefaultLeakyQuantizer::new(0..=(bins.count() as i32 - 1));
     let sizes = lane_sizes(coded.examples, expected_lanes);
-    let starts: Vec<usize> = sizes.iter().scan(0, |s, &n| Some(std::mem::replace(s, *s + n))).collect();
+    let starts: Vec<usize> = sizes
+        .iter()
+        .scan(0, |s, &n| Some(std::mem::replace(s, *s + n)))
+        .collect();
     let mut coders = Vec::with_capacity(expected_lanes);
     for (l, lane) in coded.lanes.iter().enumerate() {
         if lane.seed_skipped > coded.seed_words {

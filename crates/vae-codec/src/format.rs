@@ -75,7 +75,10 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 
 /// Lower-case hex of a fingerprint's first 8 bytes, for messages.
 pub fn short_hex(fingerprint: &[u8; 32]) -> String {
-    fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect()
+    fingerprint[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl CompressedFile {
@@ -252,7 +255,11 @@ impl Reader<'_> {
         let original_crc = self.u32("data checksum")?;
         let examples = usize::try_from(examples)
             .ok()
-            .filter(|&n| n > 0 && n.checked_mul(dim as usize).is_some_and(|b| b < isize::MAX as usize))
+            .filter(|&n| {
+                n > 0
+                    && n.checked_mul(dim as usize)
+                        .is_some_and(|b| b < isize::MAX as usize)
+            })
             .ok_or_else(|| malformed(format!("{examples} examples of {dim} bytes")))?;
         let settings = Settings {
             latent_bits,
@@ -365,14 +372,22 @@ mod tests {
         for n in 0..bytes.len() {
             let err = CompressedFile::from_bytes(&bytes[..n]).unwrap_err();
             assert!(
-                matches!(err, CodecError::Truncated(_) | CodecError::Corrupt { .. } | CodecError::Malformed(_)),
+                matches!(
+                    err,
+                    CodecError::Truncated(_)
+                        | CodecError::Corrupt { .. }
+                        | CodecError::Malformed(_)
+                ),
                 "{n}: {err}"
             );
         }
         for i in 0..bytes.len() * 8 {
             let mut b = bytes.clone();
             b[i / 8] ^= 1 << (i % 8);
-            assert!(CompressedFile::from_bytes(&b).is_err(), "bit {i} flipped went unnoticed");
+            assert!(
+                CompressedFile::from_bytes(&b).is_err(),
+                "bit {i} flipped went unnoticed"
+            );
         }
         let mut longer = bytes.clone();
         longer.push(0);
@@ -397,6 +412,9 @@ mod tests {
         let file = sample();
         assert!(file.check_model(&[7; 32]).is_ok());
         let err = file.check_model(&[8; 32]).unwrap_err().to_string();
-        assert!(err.contains("0707070707070707") && err.contains("0808080808080808"), "{err}");
+        assert!(
+            err.contains("0707070707070707") && err.contains("0808080808080808"),
+            "{err}"
+        );
     }
 }

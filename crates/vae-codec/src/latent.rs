@@ -42,7 +42,11 @@ impl LatentBins {
     pub(crate) fn posterior(&self, mean: f32, log_var: f32) -> PosteriorBins<'_> {
         // Unusable network outputs still give a valid (if poor) model, identically on both
         // sides of the coder.
-        let mean = if mean.is_finite() { f64::from(mean) } else { 0.0 };
+        let mean = if mean.is_finite() {
+            f64::from(mean)
+        } else {
+            0.0
+        };
         let log_var = if log_var.is_finite() {
             f64::from(log_var).clamp(-40.0, 40.0)
         } else {

@@ -20,7 +20,11 @@ pub(crate) struct Logistic256 {
 impl Logistic256 {
     /// From the decoder's μ and ln s on the [0, 1] scale.
     pub(crate) fn new(mean: f32, log_scale: f32) -> Self {
-        let mean = if mean.is_finite() { f64::from(mean) } else { 0.5 };
+        let mean = if mean.is_finite() {
+            f64::from(mean)
+        } else {
+            0.5
+        };
         let log_scale = if log_scale.is_finite() {
             f64::from(log_scale).clamp(MIN_LOG_SCALE, 10.0)
         } else {

@@ -25,7 +25,13 @@ fn data(n: usize, dim: usize, binary: Option<u8>) -> Vec<u8> {
             s ^= s << 17;
             let level = ((i % dim) * 255 / dim) as u64 / 2 + (s % 128);
             match binary {
-                Some(one) => if level > 128 { one } else { 0 },
+                Some(one) => {
+                    if level > 128 {
+                        one
+                    } else {
+                        0
+                    }
+                }
                 None => level as u8,
             }
         })
@@ -46,7 +52,10 @@ fn round_trips_byte_for_byte_with_ragged_lanes() {
         };
         for (n, lanes) in [(1, 16), (7, 3), (40, 16)] {
             let x = data(n, 24, one);
-            let settings = Settings { latent_bits: 10, lanes };
+            let settings = Settings {
+                latent_bits: 10,
+                lanes,
+            };
             let coded = compress(&vae, &device, &x, alphabet, settings).unwrap();
             assert_eq!(coded.lanes.len(), lanes.min(n));
             let back = decompress(&vae, &device, &coded, alphabet).unwrap();
@@ -59,16 +68,39 @@ fn round_trips_byte_for_byte_with_ragged_lanes() {
 fn rate_approaches_the_elbo_and_initial_bits_are_counted_once_per_lane() {
     let (vae, device) = model(Likelihood::DiscretizedLogistic, 64, 4);
     let x = data(400, 64, None);
-    let coded = compress(&vae, &device, &x, Alphabet::Bytes, Settings { latent_bits: 12, lanes: 4 }).unwrap();
+    let coded = compress(
+        &vae,
+        &device,
+        &x,
+        Alphabet::Bytes,
+        Settings {
+            latent_bits: 12,
+            lanes: 4,
+        },
+    )
+    .unwrap();
     let rate = coded.payload_bits() as f64;
     let elbo_bits = coded.neg_elbo_nats / std::f64::consts::LN_2;
-    eprintln!("rate {rate} bits, -ELBO {elbo_bits} bits, lanes {:?}", coded.lanes.iter().map(|l| (l.seed_skipped, l.words.len())).collect::<Vec<_>>());
+    eprintln!(
+        "rate {rate} bits, -ELBO {elbo_bits} bits, lanes {:?}",
+        coded
+            .lanes
+            .iter()
+            .map(|l| (l.seed_skipped, l.words.len()))
+            .collect::<Vec<_>>()
+    );
     // Overheads: a partly filled state word per lane, the initial bits popped for each lane's
     // first example, and the latent discretisation; together well under 2% here.
-    assert!(rate > elbo_bits * 0.97 && rate < elbo_bits * 1.02, "rate {rate} vs -ELBO {elbo_bits}");
+    assert!(
+        rate > elbo_bits * 0.97 && rate < elbo_bits * 1.02,
+        "rate {rate} vs -ELBO {elbo_bits}"
+    );
     // Only seed bits that were popped are stored: never the whole seed.
     for lane in &coded.lanes {
-        assert!(lane.seed_skipped > 0 && lane.seed_skipped < coded.seed_words, "{lane:?}");
+        assert!(
+            lane.seed_skipped > 0 && lane.seed_skipped < coded.seed_words,
+            "{lane:?}"
+        );
     }
 }
 
@@ -76,15 +108,42 @@ fn rate_approaches_the_elbo_and_initial_bits_are_counted_once_per_lane() {
 fn wrong_data_and_models_are_refused() {
     let (vae, device) = model(Likelihood::Bernoulli, 8, 2);
     let bad = vec![0, 1, 2, 0, 0, 0, 0, 0];
-    let err = compress(&vae, &device, &bad, Alphabet::Binary { one: 1 }, Settings::default()).unwrap_err();
+    let err = compress(
+        &vae,
+        &device,
+        &bad,
+        Alphabet::Binary { one: 1 },
+        Settings::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("byte 2 is 2"), "{err}");
-    let err = compress(&vae, &device, &[0; 7], Alphabet::Binary { one: 1 }, Settings::default()).unwrap_err();
+    let err = compress(
+        &vae,
+        &device,
+        &[0; 7],
+        Alphabet::Binary { one: 1 },
+        Settings::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, CodecError::BadData(_)), "{err}");
     let err = compress(&vae, &device, &[0; 8], Alphabet::Bytes, Settings::default()).unwrap_err();
     assert!(matches!(err, CodecError::BadData(_)), "{err}");
     let (gauss, device) = model(Likelihood::Gaussian { sigma: 1.0 }, 8, 2);
-    let err = compress(&gauss, &device, &[0; 8], Alphabet::Bytes, Settings::default()).unwrap_err();
-    assert!(matches!(err, CodecError::BadData(_) | CodecError::UnsupportedLikelihood { .. }), "{err}");
+    let err = compress(
+        &gauss,
+        &device,
+        &[0; 8],
+        Alphabet::Bytes,
+        Settings::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CodecError::BadData(_) | CodecError::UnsupportedLikelihood { .. }
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@
 
 mod atomic;
 mod batch;
+mod byte_file;
 mod dataset;
 mod error;
 pub mod idx;
@@ -29,6 +30,7 @@ pub mod table;
 
 pub use atomic::{remove_stale_temp_files, write_atomic};
 pub use batch::{Binarize, VaeBatch, VaeBatcher};
+pub use byte_file::{ByteFile, ByteFormat};
 pub use dataset::{Example, Examples, ImageShape, Partition, Standardization};
 pub use error::{DataError, Result};
 pub use locate::default_data_dir;

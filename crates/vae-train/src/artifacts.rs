@@ -176,4 +176,19 @@ impl TrainedModel {
             vae,
         })
     }
+
+    /// SHA-256 of what decides the model's outputs: its architecture and likelihood (as JSON)
+    /// and its weights file. Files coded with one model are refused by another.
+    pub fn fingerprint(&self) -> Result<[u8; 32]> {
+        use sha2::Digest;
+        let model_file = RunDir::new(&self.dir).model();
+        let weights = std::fs::read(&model_file).map_err(|source| TrainError::Io {
+            path: model_file,
+            source,
+        })?;
+        let mut hash = sha2::Sha256::new();
+        hash.update(serde_json::to_vec(&self.config.model).unwrap_or_default());
+        hash.update(weights);
+        Ok(hash.finalize().into())
+    }
 }
