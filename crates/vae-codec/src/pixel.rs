@@ -66,6 +66,89 @@ impl Inverse for Logistic256 {
     }
 }
 
+/// Most mixture components a model may have (as `vae_model::Likelihood` allows).
+const MAX_COMPONENTS: usize = 16;
+
+/// A mixture of [`Logistic256`]s with softmax weights, over the same levels. Fixed-size, so
+/// that one per pixel costs no allocation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mixture256 {
+    k: usize,
+    weights: [f64; MAX_COMPONENTS],
+    parts: [Logistic256; MAX_COMPONENTS],
+}
+
+impl Mixture256 {
+    /// From one dimension's logits and components (at most 16 are used).
+    pub(crate) fn new(
+        logits: impl Iterator<Item = f32>,
+        parts: impl Iterator<Item = Logistic256>,
+    ) -> Self {
+        let mut m = Self {
+            k: 0,
+            weights: [0.0; MAX_COMPONENTS],
+            parts: [Logistic256::new(0.5, 0.0); MAX_COMPONENTS],
+        };
+        for ((w, p), (l, part)) in m
+            .weights
+            .iter_mut()
+            .zip(m.parts.iter_mut())
+            .zip(logits.zip(parts))
+        {
+            *w = if l.is_finite() { f64::from(l) } else { 0.0 };
+            *p = part;
+            m.k += 1;
+        }
+        let weights = &mut m.weights[..m.k];
+        let max = weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        weights.iter_mut().for_each(|w| *w = (*w - max).exp());
+        let total: f64 = weights.iter().sum();
+        weights.iter_mut().for_each(|w| *w /= total);
+        m
+    }
+
+    fn components(&self) -> impl Iterator<Item = (f64, &Logistic256)> {
+        self.weights[..self.k]
+            .iter()
+            .copied()
+            .zip(&self.parts[..self.k])
+    }
+
+    /// ln P(level), in nats.
+    pub(crate) fn log_prob(&self, level: u8) -> f64 {
+        self.components()
+            .map(|(w, p)| w * p.log_prob(level).exp())
+            .sum::<f64>()
+            .max(f64::MIN_POSITIVE)
+            .ln()
+    }
+}
+
+impl Distribution for Mixture256 {
+    type Value = f64;
+
+    fn distribution(&self, t: f64) -> f64 {
+        let f: f64 = self.components().map(|(w, p)| w * p.distribution(t)).sum();
+        f.clamp(0.0, 1.0)
+    }
+}
+
+impl Inverse for Mixture256 {
+    /// A starting point for the quantizer's search: bisection on the level scale.
+    fn inverse(&self, p: f64) -> f64 {
+        let (mut lo, mut hi) = (-0.5, 255.5);
+        for _ in 0..9 {
+            let mid = 0.5 * (lo + hi);
+            if self.distribution(mid) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
 /// A Bernoulli over symbols 0 and 1 from the decoder's logit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bernoulli01 {

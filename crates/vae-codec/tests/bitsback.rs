@@ -44,6 +44,10 @@ fn round_trips_byte_for_byte_with_ragged_lanes() {
         (Likelihood::Bernoulli, Alphabet::Binary { one: 1 }),
         (Likelihood::Bernoulli, Alphabet::Binary { one: 255 }),
         (Likelihood::DiscretizedLogistic, Alphabet::Bytes),
+        (
+            Likelihood::LogisticMixture { components: 3 },
+            Alphabet::Bytes,
+        ),
     ] {
         let (vae, device) = model(likelihood, 24, 3);
         let one = match alphabet {
@@ -102,6 +106,35 @@ fn rate_approaches_the_elbo_and_initial_bits_are_counted_once_per_lane() {
             "{lane:?}"
         );
     }
+}
+
+#[test]
+fn mixture_rate_approaches_its_elbo() {
+    let (vae, device) = model(Likelihood::LogisticMixture { components: 4 }, 64, 4);
+    let x = data(200, 64, None);
+    let coded = compress(
+        &vae,
+        &device,
+        &x,
+        Alphabet::Bytes,
+        Settings {
+            latent_bits: 12,
+            lanes: 2,
+        },
+    )
+    .unwrap();
+    let (rate, elbo_bits) = (
+        coded.payload_bits() as f64,
+        coded.neg_elbo_nats / std::f64::consts::LN_2,
+    );
+    assert!(
+        rate > elbo_bits * 0.98 && rate < elbo_bits * 1.02,
+        "rate {rate} vs -ELBO {elbo_bits}"
+    );
+    assert_eq!(
+        decompress(&vae, &device, &coded, Alphabet::Bytes).unwrap(),
+        x
+    );
 }
 
 #[test]

@@ -28,6 +28,14 @@ pub enum Likelihood {
     /// so its −ELBO in bits/dim is a code length. The decoder outputs μ and ln s for every
     /// dimension (`2 × dim` values).
     DiscretizedLogistic,
+    /// For 8-bit data: a mixture of `components` discretised logistics per dimension
+    /// (PixelCNN++'s likelihood without its colour coupling), so one pixel can be "background
+    /// or stroke". The decoder outputs mixture logits, then locations, then log-scales, each
+    /// `components × dim` values, component-major.
+    LogisticMixture {
+        /// Mixture components K ≥ 1.
+        components: usize,
+    },
 }
 
 /// Half the width of one of 256 levels on [0, 1].
@@ -42,6 +50,11 @@ impl Likelihood {
             Self::Gaussian { sigma } if !(sigma.is_finite() && *sigma > 0.0) => Err(
                 ModelError::InvalidConfig(format!("gaussian sigma must be positive, got {sigma}")),
             ),
+            Self::LogisticMixture { components } if !(1..=16).contains(components) => {
+                Err(ModelError::InvalidConfig(format!(
+                    "a logistic mixture needs 1 to 16 components, got {components}"
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -53,6 +66,7 @@ impl Likelihood {
             Self::Gaussian { .. } => "gaussian",
             Self::GaussianLearned => "gaussian-learned",
             Self::DiscretizedLogistic => "discretized-logistic",
+            Self::LogisticMixture { .. } => "logistic-mixture",
         }
     }
 
@@ -60,13 +74,17 @@ impl Likelihood {
     pub fn params_per_dim(&self) -> usize {
         match self {
             Self::DiscretizedLogistic => 2,
+            Self::LogisticMixture { components } => 3 * components,
             _ => 1,
         }
     }
 
     /// Whether it models 8-bit levels (and so needs byte data, not standardised reals).
     pub fn is_discrete_8bit(&self) -> bool {
-        matches!(self, Self::DiscretizedLogistic)
+        matches!(
+            self,
+            Self::DiscretizedLogistic | Self::LogisticMixture { .. }
+        )
     }
 
     /// Location μ and clamped ln s of the discretised logistic from `[batch, 2·dim]` outputs.
@@ -78,6 +96,20 @@ impl Likelihood {
             .slice([0..batch, dim..2 * dim])
             .clamp_min(MIN_LOG_SCALE);
         (mu, log_s)
+    }
+
+    /// Mixture logits, locations and clamped ln s, each `[batch, K, dim]`, from
+    /// `[batch, 3·K·dim]` outputs.
+    fn mixture_parts(params: Tensor<2>, k: usize) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+        let [batch, total] = params.dims();
+        let dim = total / (3 * k);
+        let p = params.reshape([batch, 3 * k, dim]);
+        let logits = p.clone().slice([0..batch, 0..k, 0..dim]);
+        let mu = p.clone().slice([0..batch, k..2 * k, 0..dim]);
+        let log_s = p
+            .slice([0..batch, 2 * k..3 * k, 0..dim])
+            .clamp_min(MIN_LOG_SCALE);
+        (logits, mu, log_s)
     }
 
     /// ln p(x|z) summed over dimensions, `[batch]`.
@@ -111,26 +143,17 @@ impl Likelihood {
             }
             Self::DiscretizedLogistic => {
                 let (mu, log_s) = Self::location_and_log_scale(params);
-                let inv_s = log_s.clone().neg().exp();
-                let centred = x.clone() - mu;
-                let plus = (centred.clone().add_scalar(HALF_BIN)) * inv_s.clone();
-                let minus = (centred.clone().sub_scalar(HALF_BIN)) * inv_s.clone();
-                // ln F(plus) for level 0, ln(1 − F(minus)) for level 255.
-                let log_cdf_plus = activation::log_sigmoid(plus.clone());
-                let log_one_minus_cdf_minus = activation::log_sigmoid(minus.clone().neg());
-                // Interior levels: ln(F(plus) − F(minus)); when that difference underflows,
-                // the density at the bin's centre times the bin's width.
-                let delta = activation::sigmoid(plus) - activation::sigmoid(minus);
-                let mid = centred * inv_s;
-                let log_pdf_mid =
-                    mid.clone() - log_s - activation::softplus(mid, 1.0).mul_scalar(2.0);
-                let log_mid = delta.clone().clamp_min(1e-12).log().mask_where(
-                    delta.lower_elem(1e-5),
-                    log_pdf_mid.add_scalar((2.0 * HALF_BIN).ln()),
-                );
-                log_mid
-                    .mask_where(x.clone().lower_elem(HALF_BIN), log_cdf_plus)
-                    .mask_where(x.greater_elem(1.0 - HALF_BIN), log_one_minus_cdf_minus)
+                discretized_logistic_log_prob(x, mu, log_s)
+            }
+            Self::LogisticMixture { components: k } => {
+                let (logits, mu, log_s) = Self::mixture_parts(params, *k);
+                let [batch, dim] = x.dims();
+                let x = x.unsqueeze_dim::<3>(1).repeat_dim(1, *k);
+                // ln Σ_k π_k p_k(x), via the max for stability.
+                let terms = discretized_logistic_log_prob(x, mu, log_s)
+                    + activation::log_softmax(logits, 1);
+                let max = terms.clone().max_dim(1);
+                ((terms - max.clone()).exp().sum_dim(1).log() + max).reshape([batch, dim])
             }
         };
         per_dim.sum_dim(1).squeeze_dim(1)
@@ -144,6 +167,13 @@ impl Likelihood {
             Self::Bernoulli => activation::sigmoid(params),
             Self::Gaussian { .. } | Self::GaussianLearned => params,
             Self::DiscretizedLogistic => Self::location_and_log_scale(params).0.clamp(0.0, 1.0),
+            Self::LogisticMixture { components: k } => {
+                let (logits, mu, _) = Self::mixture_parts(params, *k);
+                let [batch, _, dim] = mu.dims();
+                (activation::softmax(logits, 1) * mu.clamp(0.0, 1.0))
+                    .sum_dim(1)
+                    .reshape([batch, dim])
+            }
         }
     }
 
@@ -168,18 +198,61 @@ impl Likelihood {
                 params + noise * std
             }
             Self::DiscretizedLogistic => {
-                // Inverse-CDF draw μ + s·ln(u/(1−u)), then the level it falls in.
                 let (mu, log_s) = Self::location_and_log_scale(params);
-                let u = mu.random_like(Distribution::Uniform(1e-6, 1.0 - 1e-6));
-                let logit = u.clone().log() - u.neg().add_scalar(1.0).log();
-                (mu + log_s.exp() * logit)
-                    .mul_scalar(255.0)
-                    .round()
-                    .clamp(0.0, 255.0)
-                    .div_scalar(255.0)
+                logistic_level_draw(mu, log_s)
+            }
+            Self::LogisticMixture { components: k } => {
+                // A component per element by the Gumbel-max trick, then its logistic.
+                let (logits, mu, log_s) = Self::mixture_parts(params, *k);
+                let [batch, _, dim] = mu.dims();
+                let u = logits.random_like(Distribution::Uniform(1e-6, 1.0 - 1e-6));
+                let gumbel = u.log().neg().log().neg();
+                let pick = (logits + gumbel).argmax(1);
+                let mu = mu.gather(1, pick.clone()).reshape([batch, dim]);
+                let log_s = log_s.gather(1, pick).reshape([batch, dim]);
+                logistic_level_draw(mu, log_s)
             }
         }
     }
+}
+
+/// Inverse-CDF draw μ + s·ln(u/(1−u)), then the level it falls in, on [0, 1].
+fn logistic_level_draw(mu: Tensor<2>, log_s: Tensor<2>) -> Tensor<2> {
+    let u = mu.random_like(Distribution::Uniform(1e-6, 1.0 - 1e-6));
+    let logit = u.clone().log() - u.neg().add_scalar(1.0).log();
+    (mu + log_s.exp() * logit)
+        .mul_scalar(255.0)
+        .round()
+        .clamp(0.0, 255.0)
+        .div_scalar(255.0)
+}
+
+/// ln P(level) per element for the discretised logistic with location `mu` and clamped log-scale
+/// `log_s`, any rank.
+fn discretized_logistic_log_prob<const R: usize>(
+    x: Tensor<R>,
+    mu: Tensor<R>,
+    log_s: Tensor<R>,
+) -> Tensor<R> {
+    let inv_s = log_s.clone().neg().exp();
+    let centred = x.clone() - mu;
+    let plus = (centred.clone().add_scalar(HALF_BIN)) * inv_s.clone();
+    let minus = (centred.clone().sub_scalar(HALF_BIN)) * inv_s.clone();
+    // ln F(plus) for level 0, ln(1 − F(minus)) for level 255.
+    let log_cdf_plus = activation::log_sigmoid(plus.clone());
+    let log_one_minus_cdf_minus = activation::log_sigmoid(minus.clone().neg());
+    // Interior levels: ln(F(plus) − F(minus)); when that difference underflows,
+    // the density at the bin's centre times the bin's width.
+    let delta = activation::sigmoid(plus) - activation::sigmoid(minus);
+    let mid = centred * inv_s;
+    let log_pdf_mid = mid.clone() - log_s - activation::softplus(mid, 1.0).mul_scalar(2.0);
+    let log_mid = delta.clone().clamp_min(1e-12).log().mask_where(
+        delta.lower_elem(1e-5),
+        log_pdf_mid.add_scalar((2.0 * HALF_BIN).ln()),
+    );
+    log_mid
+        .mask_where(x.clone().lower_elem(HALF_BIN), log_cdf_plus)
+        .mask_where(x.greater_elem(1.0 - HALF_BIN), log_one_minus_cdf_minus)
 }
 
 #[cfg(test)]
@@ -343,6 +416,89 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn logistic_mixture_is_normalised_and_matches_its_components() {
+        let (w, comps) = (
+            [0.2f64, 0.5, 0.3],
+            [(0.0f32, -4.0f32), (1.0, -4.5), (0.45, -2.5)],
+        );
+        let ln_w: Vec<f32> = w.iter().map(|v| v.ln() as f32).collect();
+        for device in test_devices() {
+            let x: Vec<f32> = (0..256).map(|k| k as f32 / 255.0).collect();
+            let row: Vec<f32> = ln_w
+                .iter()
+                .copied()
+                .chain(comps.iter().map(|c| c.0))
+                .chain(comps.iter().map(|c| c.1))
+                .collect();
+            let params: Vec<f32> = (0..256).flat_map(|_| row.clone()).collect();
+            let mixture = Likelihood::LogisticMixture { components: 3 };
+            let log_p = mixture
+                .log_prob(
+                    Tensor::<2>::from_data(burn::tensor::TensorData::new(x, [256, 1]), &device),
+                    Tensor::<2>::from_data(
+                        burn::tensor::TensorData::new(params, [256, 9]),
+                        &device,
+                    ),
+                    None,
+                )
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            let total: f64 = log_p.iter().map(|&l| f64::from(l).exp()).sum();
+            assert!((total - 1.0).abs() < 1e-3, "Σ p = {total}");
+            for k in [0u32, 1, 100, 115, 200, 255] {
+                let expected: f64 = w
+                    .iter()
+                    .zip(comps)
+                    .map(|(w, (mu, ls))| {
+                        w * discretized_logistic(k, f64::from(mu), f64::from(ls)).exp()
+                    })
+                    .sum::<f64>()
+                    .ln();
+                let got = f64::from(log_p[k as usize]);
+                assert!((got - expected).abs() < 2e-3, "k {k}: {got} vs {expected}");
+            }
+            // Mean Σ π_k clamp(μ_k); draws are levels, each near one of the components.
+            let params = Tensor::<2>::from_data(
+                burn::tensor::TensorData::new(row.repeat(4000), [4000, 9]),
+                &device,
+            );
+            let mean = mixture
+                .mean(params.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            assert!(
+                (f64::from(mean[0]) - (0.5 + 0.3 * 0.45)).abs() < 1e-5,
+                "{}",
+                mean[0]
+            );
+            device.seed(3);
+            let draws = mixture
+                .sample(params, None)
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            let at = |v: f32| {
+                draws
+                    .iter()
+                    .filter(|&&d| (d - v).abs() < 0.5 / 255.0)
+                    .count() as f64
+                    / 4000.0
+            };
+            // P(level 0) = 0.2 · σ(½/255 / e⁻⁴) = 0.105 and P(level 255) = 0.5 · 0.544 = 0.272.
+            let p0 = 0.2 * discretized_logistic(0, 0.0, -4.0).exp();
+            let p255 = 0.5 * discretized_logistic(255, 1.0, -4.5).exp();
+            assert!(
+                (at(0.0) - p0).abs() < 0.02 && (at(1.0) - p255).abs() < 0.02,
+                "{} {}",
+                at(0.0),
+                at(1.0)
+            );
         }
     }
 

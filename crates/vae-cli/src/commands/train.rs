@@ -84,6 +84,7 @@ fn resume_config(args: &TrainArgs) -> Result<Option<TrainingConfig>> {
         ("--activation", args.activation.is_some()),
         ("--likelihood", args.likelihood.is_some()),
         ("--sigma", args.sigma.is_some()),
+        ("--components", args.components.is_some()),
         ("--beta", args.beta.is_some()),
         ("--binarize", args.binarize.is_some()),
         ("--valid-size", args.valid_size.is_some()),
@@ -133,7 +134,13 @@ fn new_config(args: &TrainArgs) -> Result<TrainingConfig> {
         },
         LikelihoodName::GaussianLearned => Likelihood::GaussianLearned,
         LikelihoodName::DiscretizedLogistic => Likelihood::DiscretizedLogistic,
+        LikelihoodName::LogisticMixture => Likelihood::LogisticMixture {
+            components: args.components.unwrap_or(3),
+        },
     };
+    if args.components.is_some() && !matches!(likelihood, Likelihood::LogisticMixture { .. }) {
+        anyhow::bail!("--components only applies to --likelihood logistic-mixture");
+    }
     if args.sigma.is_some() && !matches!(likelihood, Likelihood::Gaussian { .. }) {
         anyhow::bail!("--sigma only applies to --likelihood gaussian");
     }
