@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod bench_compress;
 mod fuzz;
 mod libtorch;
 
@@ -22,6 +23,12 @@ tasks:
       --backend NAME      our backend (default flex)
       --python PATH       a Python with torch (default: $VAE_TORCH_PYTHON, then
                           ~/.cache/vae/venv/bin/python, then python3)
+  bench-compress [options]
+                          `vae compress` on the MNIST test set, binarised and 8-bit, beside
+                          gzip -9, bzip2 -9, xz -9 and PNG; trains missing models first
+      --binary-model DIR  Bernoulli model for binarised data (default runs/bench-binary)
+      --bytes-model DIR   8-bit model (default runs/bench-8bit)
+      --examples N        first N test images (default 10000)
   fuzz [options]          run each cargo-fuzz target (idx, model_dir, metrics_csv, csv_table,
                           npy_array) in turn;
                           needs `cargo install cargo-fuzz --locked`
@@ -33,6 +40,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("bench-compress") => bench_compress::run_bench_compress(&args[1..]),
         Some("fuzz") => fuzz::run_fuzz(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
