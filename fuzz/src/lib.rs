@@ -89,3 +89,42 @@ pub fn npy_array(data: &[u8]) -> bool {
     }
     npy::read_npy_dataset(&path).is_ok()
 }
+
+/// A `.vaez` compressed file. Its trailing checksum is recomputed first so that the fuzzer
+/// reaches the fields behind it; a file that parses must re-serialise to itself, and is then
+/// decoded with a small fixed model when its output is small. Returns whether it parsed.
+pub fn vaez(data: &[u8]) -> bool {
+    use vae_codec::Alphabet;
+    use vae_codec::format::{CompressedFile, crc32};
+    use vae_model::{Likelihood, VaeConfig};
+
+    let mut bytes = data.to_vec();
+    if let Some(n) = bytes.len().checked_sub(4) {
+        let crc = crc32(&bytes[..n]);
+        bytes[n..].copy_from_slice(&crc.to_le_bytes());
+    }
+    let Ok(file) = CompressedFile::from_bytes(&bytes) else {
+        return false;
+    };
+    assert_eq!(
+        file.to_bytes(),
+        bytes,
+        "a parsed file re-serialises to itself"
+    );
+    if file.coded.examples.saturating_mul(file.coded.dim) <= 1 << 16 {
+        let device = Device::flex();
+        device.seed(0);
+        let likelihood = match file.alphabet {
+            Alphabet::Binary { .. } => Likelihood::Bernoulli,
+            Alphabet::Bytes => Likelihood::LogisticMixture { components: 2 },
+        };
+        let vae = VaeConfig::new()
+            .with_input_dim(4)
+            .with_hidden(vec![3])
+            .with_latent_dim(2)
+            .with_likelihood(likelihood)
+            .init(&device);
+        let _ = vae_codec::decompress(&vae, &device, &file.coded, file.alphabet);
+    }
+    true
+}

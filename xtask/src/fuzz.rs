@@ -5,7 +5,14 @@ use std::process::Command;
 
 use crate::{Result, root, run};
 
-const TARGETS: [&str; 5] = ["idx", "model_dir", "metrics_csv", "csv_table", "npy_array"];
+const TARGETS: [&str; 6] = [
+    "idx",
+    "model_dir",
+    "metrics_csv",
+    "csv_table",
+    "npy_array",
+    "vaez",
+];
 
 pub(crate) fn run_fuzz(args: &[String]) -> Result<()> {
     let mut seconds = 60u64;

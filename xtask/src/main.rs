@@ -30,7 +30,7 @@ tasks:
       --bytes-model DIR   8-bit model (default runs/bench-8bit)
       --examples N        first N test images (default 10000)
   fuzz [options]          run each cargo-fuzz target (idx, model_dir, metrics_csv, csv_table,
-                          npy_array) in turn;
+                          npy_array, vaez) in turn;
                           needs `cargo install cargo-fuzz --locked`
       --seconds N         time per target (default 60)
       --target NAME       only this target";

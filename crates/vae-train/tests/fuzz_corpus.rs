@@ -39,6 +39,7 @@ fn fuzz_corpus_and_findings_are_handled_without_panics() {
         ("metrics_csv", |d: &[u8]| harness::metrics_csv(d) > 0),
         ("csv_table", harness::csv_table),
         ("npy_array", harness::npy_array),
+        ("vaez", harness::vaez),
     ] {
         let files = inputs(target);
         assert!(
@@ -163,6 +164,46 @@ fn regenerate_fuzz_seeds() {
         ),
     ] {
         put("npy_array", name, &array.to_bytes().expect("npy bytes"));
+    }
+
+    // Compressed files from a tiny model: binary and 8-bit.
+    for (name, likelihood, alphabet, data) in [
+        (
+            "valid-tiny-binary",
+            Likelihood::Bernoulli,
+            vae_codec::Alphabet::Binary { one: 255 },
+            vec![0, 255, 255, 0, 255, 0, 0, 0, 0, 0, 0, 255],
+        ),
+        (
+            "valid-tiny-bytes",
+            Likelihood::LogisticMixture { components: 2 },
+            vae_codec::Alphabet::Bytes,
+            (0..12).map(|i| i * 20).collect(),
+        ),
+    ] {
+        let device = Device::flex();
+        let vae = VaeConfig::new()
+            .with_input_dim(4)
+            .with_hidden(vec![3])
+            .with_latent_dim(2)
+            .with_likelihood(likelihood)
+            .init(&device);
+        let settings = vae_codec::Settings {
+            latent_bits: 8,
+            lanes: 2,
+        };
+        let coded =
+            vae_codec::compress(&vae, &device, &data, alphabet, settings).expect("compress");
+        let file = vae_codec::format::CompressedFile {
+            fingerprint: [1; 32],
+            alphabet,
+            backend: "vae flex cpu".into(),
+            container: vae_codec::format::Container::Raw,
+            container_header: Vec::new(),
+            original_crc: vae_codec::format::crc32(&data),
+            coded,
+        };
+        put("vaez", name, &file.to_bytes());
     }
 
     // metrics.csv as a run writes it.
