@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::{mnist_subset, s, temp_dir, vae};
+use common::{mnist_subset, s, temp_dir, vae, vae_command};
 use vae_data::{default_data_dir, idx};
 
 fn ok(args: &[&str]) -> std::process::Output {
@@ -54,13 +54,24 @@ fn gzip_bits_per_dim(bytes: &[u8], dims: usize) -> f64 {
     e.finish().expect("gzip").len() as f64 * 8.0 / dims as f64
 }
 
-fn round_trip(model: &str, input: &Path, root: &Path) -> serde_json::Value {
+/// Compresses and decompresses `input` with the given rayon thread counts (the file must not
+/// depend on them).
+fn round_trip(model: &str, input: &Path, root: &Path, threads: [&str; 2]) -> serde_json::Value {
     let packed = root.join(format!(
         "{}.vaez",
         input.file_stem().and_then(|s| s.to_str()).unwrap_or("x")
     ));
     let restored = packed.with_extension("restored");
-    let out = ok(&[
+    let run = |args: &[&str], threads: &str| {
+        let out = vae_command(args)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("vae runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        out
+    };
+    let args = [
         "compress",
         "--model",
         model,
@@ -68,16 +79,18 @@ fn round_trip(model: &str, input: &Path, root: &Path) -> serde_json::Value {
         "-o",
         s(&packed),
         "--json",
-    ]);
+    ];
+    let out = run(&args, threads[0]);
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    ok(&[
+    let args = [
         "decompress",
         "--model",
         model,
         s(&packed),
         "-o",
         s(&restored),
-    ]);
+    ];
+    run(&args, threads[1]);
     assert!(
         std::fs::read(input).expect("input") == std::fs::read(&restored).expect("restored"),
         "{} did not round-trip byte for byte",
@@ -112,7 +125,7 @@ fn whole_mnist_test_set_round_trips_binarised_and_8bit() {
         "--valid-size",
         "500",
     ]);
-    let b = round_trip(s(&bin_run), &binary, &root);
+    let b = round_trip(s(&bin_run), &binary, &root, ["2", "2"]);
     let (rate, elbo) = (
         b["bits_per_dim"].as_f64().unwrap_or(9.0),
         b["neg_elbo_bits_per_dim"].as_f64().unwrap_or(0.0),
@@ -159,7 +172,9 @@ fn whole_mnist_test_set_round_trips_binarised_and_8bit() {
         "--valid-size",
         "500",
     ]);
-    let m = round_trip(s(&mix_run), &bytes, &root);
+    // Its decoder's last layer is big enough for flex to split the matrix product across
+    // threads: one thread compressing, three decompressing.
+    let m = round_trip(s(&mix_run), &bytes, &root, ["1", "3"]);
     let (rate, elbo) = (
         m["bits_per_dim"].as_f64().unwrap_or(9.0),
         m["neg_elbo_bits_per_dim"].as_f64().unwrap_or(0.0),
@@ -227,6 +242,33 @@ fn refusals(root: &Path, bin_run: &str, mix_run: &str, binary: &Path, bytes: &Pa
             "{len}: {err}"
         );
     }
+    // Another backend computes other floats: detected, never written out as if good.
+    let args = [
+        "decompress",
+        "--model",
+        bin_run,
+        s(&packed),
+        "-o",
+        s(&out),
+        "--backend",
+        "ndarray",
+    ];
+    let other_backend = vae(&args);
+    if other_backend.status.success() {
+        assert_eq!(
+            std::fs::read(&out).expect("out"),
+            std::fs::read(binary).expect("in")
+        );
+        std::fs::remove_file(&out).expect("remove");
+    } else {
+        let err = String::from_utf8_lossy(&other_backend.stderr);
+        assert!(
+            err.contains("bit-identical") && err.contains("flex") && err.contains("ndarray"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+
     let err = decompress(binary, bin_run);
     assert!(err.contains("not a vae compressed file"), "{err}");
     let mut newer = good.clone();

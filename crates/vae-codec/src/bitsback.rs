@@ -13,6 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use constriction::stream::model::{DefaultLeakyQuantizer, DefaultUniformModel, LeakyQuantizer};
 use constriction::stream::stack::DefaultAnsCoder;
 use constriction::stream::{Decode, Encode};
+use rayon::prelude::*;
 use vae_model::{Likelihood, Vae};
 
 use crate::latent::LatentBins;
@@ -437,30 +438,43 @@ pub fn compress(
             .flat_map(|l| example(l).iter().map(|&b| alphabet.input(b)))
             .collect();
         let (mean, log_var) = net.posterior(x, active)?;
+        // Lanes are independent stacks: code them in parallel.
         let mut z_bins = vec![0i32; active * latent];
-        for (l, coder) in coders.iter_mut().enumerate().take(active) {
-            for d in 0..latent {
-                let i = l * latent + d;
-                let q = bins.posterior(mean[i], log_var[i]);
-                z_bins[i] = coder
-                    .decode_symbol(posterior.quantize(q))
-                    .map_err(coder_error)?;
-            }
-            floors[l] = floors[l].min(coder.bulk().len());
-        }
+        z_bins
+            .par_chunks_mut(latent)
+            .zip(coders[..active].par_iter_mut())
+            .zip(floors[..active].par_iter_mut())
+            .enumerate()
+            .try_for_each(|(l, ((z, coder), floor))| -> Result<()> {
+                for (d, bin) in z.iter_mut().enumerate() {
+                    let i = l * latent + d;
+                    let q = bins.posterior(mean[i], log_var[i]);
+                    *bin = coder
+                        .decode_symbol(posterior.quantize(q))
+                        .map_err(coder_error)?;
+                }
+                *floor = (*floor).min(coder.bulk().len());
+                Ok(())
+            })?;
         let z = z_bins.iter().map(|&b| bins.centre(b)).collect();
         let params = net.likelihood_params(z, active)?;
-        for (l, coder) in coders.iter_mut().enumerate().take(active) {
-            let pixels = Pixels::of(likelihood, &params, dim, l);
-            let log_p = push_example(coder, &pixels, example(l), alphabet)?;
-            for d in (0..latent).rev() {
-                coder
-                    .encode_symbol(z_bins[l * latent + d] as usize, prior)
-                    .map_err(coder_error)?;
-            }
-            let row = l * latent..(l + 1) * latent;
-            neg_elbo += kl_nats(&mean[row.clone()], &log_var[row]) - log_p;
-        }
+        let costs = coders[..active]
+            .par_iter_mut()
+            .enumerate()
+            .map(|(l, coder)| -> Result<f64> {
+                let pixels = Pixels::of(likelihood, &params, dim, l);
+                let log_p = push_example(coder, &pixels, example(l), alphabet)?;
+                for d in (0..latent).rev() {
+                    coder
+                        .encode_symbol(z_bins[l * latent + d] as usize, prior)
+                        .map_err(coder_error)?;
+                }
+                let row = l * latent..(l + 1) * latent;
+                Ok(kl_nats(&mean[row.clone()], &log_var[row]) - log_p)
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        // Summed in lane order, so the estimate does not depend on thread timing.
+        neg_elbo += costs.iter().sum::<f64>();
     }
     let lanes = coders
         .into_iter()
@@ -551,18 +565,34 @@ pub fn decompress(
     for t in 0..sizes[0] {
         let active = sizes.iter().take_while(|&&s| s > t).count();
         let mut z_bins = vec![0i32; active * latent];
-        for (l, coder) in coders.iter_mut().enumerate().take(active) {
-            for d in 0..latent {
-                let bin = coder.decode_symbol(prior).map_err(coder_error)?;
-                z_bins[l * latent + d] = bin as i32;
-            }
-        }
+        z_bins
+            .par_chunks_mut(latent)
+            .zip(coders[..active].par_iter_mut())
+            .try_for_each(|(z, coder)| -> Result<()> {
+                for bin in z.iter_mut() {
+                    *bin = coder.decode_symbol(prior).map_err(coder_error)? as i32;
+                }
+                Ok(())
+            })?;
         let z = z_bins.iter().map(|&b| bins.centre(b)).collect();
         let params = net.likelihood_params(z, active)?;
-        for (l, coder) in coders.iter_mut().enumerate().take(active) {
-            let pixels = Pixels::of(likelihood, &params, dim, l);
+        let examples = coders[..active]
+            .par_iter_mut()
+            .enumerate()
+            .map(|(l, coder)| -> Result<Vec<u8>> {
+                let mut example = vec![0u8; dim];
+                pop_example(
+                    coder,
+                    &Pixels::of(likelihood, &params, dim, l),
+                    &mut example,
+                    alphabet,
+                )?;
+                Ok(example)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (l, example) in examples.iter().enumerate() {
             let at = (starts[l] + t) * dim;
-            pop_example(coder, &pixels, &mut out[at..at + dim], alphabet)?;
+            out[at..at + dim].copy_from_slice(example);
         }
         let x = (0..active)
             .flat_map(|l| {
@@ -571,15 +601,19 @@ pub fn decompress(
             })
             .collect();
         let (mean, log_var) = net.posterior(x, active)?;
-        for (l, coder) in coders.iter_mut().enumerate().take(active) {
-            for d in (0..latent).rev() {
-                let i = l * latent + d;
-                let q = bins.posterior(mean[i], log_var[i]);
-                coder
-                    .encode_symbol(z_bins[i], posterior.quantize(q))
-                    .map_err(coder_error)?;
-            }
-        }
+        coders[..active]
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(l, coder)| -> Result<()> {
+                for d in (0..latent).rev() {
+                    let i = l * latent + d;
+                    let q = bins.posterior(mean[i], log_var[i]);
+                    coder
+                        .encode_symbol(z_bins[i], posterior.quantize(q))
+                        .map_err(coder_error)?;
+                }
+                Ok(())
+            })?;
     }
     for (l, coder) in coders.into_iter().enumerate() {
         if coder.into_raw_parts() != seeded_coder(l, coded.seed_words).into_raw_parts() {

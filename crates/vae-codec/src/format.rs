@@ -359,18 +359,24 @@ mod tests {
     fn round_trips() {
         let file = sample();
         let bytes = file.to_bytes();
-        same(&file, &CompressedFile::from_bytes(&bytes).unwrap());
+        same(
+            &file,
+            &CompressedFile::from_bytes(&bytes).expect("must succeed"),
+        );
         let mut bytes = Alphabet::Bytes;
         let mut f = sample();
         std::mem::swap(&mut f.alphabet, &mut bytes);
-        same(&f, &CompressedFile::from_bytes(&f.to_bytes()).unwrap());
+        same(
+            &f,
+            &CompressedFile::from_bytes(&f.to_bytes()).expect("must succeed"),
+        );
     }
 
     #[test]
     fn every_truncation_and_bit_flip_is_a_typed_error() {
         let bytes = sample().to_bytes();
         for n in 0..bytes.len() {
-            let err = CompressedFile::from_bytes(&bytes[..n]).unwrap_err();
+            let err = CompressedFile::from_bytes(&bytes[..n]).expect_err("must fail");
             assert!(
                 matches!(
                     err,
@@ -411,7 +417,10 @@ mod tests {
         ));
         let file = sample();
         assert!(file.check_model(&[7; 32]).is_ok());
-        let err = file.check_model(&[8; 32]).unwrap_err().to_string();
+        let err = file
+            .check_model(&[8; 32])
+            .expect_err("must fail")
+            .to_string();
         assert!(
             err.contains("0707070707070707") && err.contains("0808080808080808"),
             "{err}"

@@ -60,9 +60,9 @@ fn round_trips_byte_for_byte_with_ragged_lanes() {
                 latent_bits: 10,
                 lanes,
             };
-            let coded = compress(&vae, &device, &x, alphabet, settings).unwrap();
+            let coded = compress(&vae, &device, &x, alphabet, settings).expect("must succeed");
             assert_eq!(coded.lanes.len(), lanes.min(n));
-            let back = decompress(&vae, &device, &coded, alphabet).unwrap();
+            let back = decompress(&vae, &device, &coded, alphabet).expect("must succeed");
             assert_eq!(back, x, "{likelihood:?} {alphabet:?} n={n} lanes={lanes}");
         }
     }
@@ -82,7 +82,7 @@ fn rate_approaches_the_elbo_and_initial_bits_are_counted_once_per_lane() {
             lanes: 4,
         },
     )
-    .unwrap();
+    .expect("must succeed");
     let rate = coded.payload_bits() as f64;
     let elbo_bits = coded.neg_elbo_nats / std::f64::consts::LN_2;
     eprintln!(
@@ -122,7 +122,7 @@ fn mixture_rate_approaches_its_elbo() {
             lanes: 2,
         },
     )
-    .unwrap();
+    .expect("must succeed");
     let (rate, elbo_bits) = (
         coded.payload_bits() as f64,
         coded.neg_elbo_nats / std::f64::consts::LN_2,
@@ -132,7 +132,7 @@ fn mixture_rate_approaches_its_elbo() {
         "rate {rate} vs -ELBO {elbo_bits}"
     );
     assert_eq!(
-        decompress(&vae, &device, &coded, Alphabet::Bytes).unwrap(),
+        decompress(&vae, &device, &coded, Alphabet::Bytes).expect("must succeed"),
         x
     );
 }
@@ -148,7 +148,7 @@ fn wrong_data_and_models_are_refused() {
         Alphabet::Binary { one: 1 },
         Settings::default(),
     )
-    .unwrap_err();
+    .expect_err("must fail");
     assert!(err.to_string().contains("byte 2 is 2"), "{err}");
     let err = compress(
         &vae,
@@ -157,9 +157,10 @@ fn wrong_data_and_models_are_refused() {
         Alphabet::Binary { one: 1 },
         Settings::default(),
     )
-    .unwrap_err();
+    .expect_err("must fail");
     assert!(matches!(err, CodecError::BadData(_)), "{err}");
-    let err = compress(&vae, &device, &[0; 8], Alphabet::Bytes, Settings::default()).unwrap_err();
+    let err = compress(&vae, &device, &[0; 8], Alphabet::Bytes, Settings::default())
+        .expect_err("must fail");
     assert!(matches!(err, CodecError::BadData(_)), "{err}");
     let (gauss, device) = model(Likelihood::Gaussian { sigma: 1.0 }, 8, 2);
     let err = compress(
@@ -169,7 +170,7 @@ fn wrong_data_and_models_are_refused() {
         Alphabet::Bytes,
         Settings::default(),
     )
-    .unwrap_err();
+    .expect_err("must fail");
     assert!(
         matches!(
             err,
@@ -184,7 +185,8 @@ fn decoding_with_different_weights_is_detected() {
     let (a, device) = model(Likelihood::DiscretizedLogistic, 16, 2);
     let (b, _) = model(Likelihood::DiscretizedLogistic, 16, 2);
     let x = data(10, 16, None);
-    let coded = compress(&a, &device, &x, Alphabet::Bytes, Settings::default()).unwrap();
+    let coded =
+        compress(&a, &device, &x, Alphabet::Bytes, Settings::default()).expect("must succeed");
     match decompress(&b, &device, &coded, Alphabet::Bytes) {
         Err(CodecError::NotReproduced { .. }) => {}
         Ok(back) => assert_ne!(back, x),

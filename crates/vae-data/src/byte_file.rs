@@ -109,7 +109,7 @@ mod tests {
 
     fn temp(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("vae-byte-file-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("must succeed");
         dir.join(name)
     }
 
@@ -117,13 +117,13 @@ mod tests {
     fn idx_and_npy_files_rewrite_byte_for_byte() {
         let data: Vec<u8> = (0..24).collect();
         let p = temp("a.idx");
-        idx::write_u8(&p, &[2, 3, 4], &data).unwrap();
-        let f = ByteFile::read(&p).unwrap();
+        idx::write_u8(&p, &[2, 3, 4], &data).expect("must succeed");
+        let f = ByteFile::read(&p).expect("must succeed");
         assert_eq!(
             (f.format, f.examples(), f.example_len()),
             (ByteFormat::Idx, 2, 12)
         );
-        assert_eq!(f.to_bytes(), std::fs::read(&p).unwrap());
+        assert_eq!(f.to_bytes(), std::fs::read(&p).expect("must succeed"));
 
         let p = temp("a.npy");
         NpyArray {
@@ -131,14 +131,14 @@ mod tests {
             values: NpyValues::U8(data.clone()),
         }
         .write(&p)
-        .unwrap();
-        let f = ByteFile::read(&p).unwrap();
+        .expect("must succeed");
+        let f = ByteFile::read(&p).expect("must succeed");
         assert_eq!(
             (f.format, f.examples(), f.example_len()),
             (ByteFormat::Npy, 3, 8)
         );
         assert_eq!(f.data, data);
-        assert_eq!(f.to_bytes(), std::fs::read(&p).unwrap());
+        assert_eq!(f.to_bytes(), std::fs::read(&p).expect("must succeed"));
 
         let p = temp("f.npy");
         NpyArray {
@@ -146,8 +146,8 @@ mod tests {
             values: NpyValues::F32(vec![1.0; 3]),
         }
         .write(&p)
-        .unwrap();
-        let err = ByteFile::read(&p).unwrap_err().to_string();
+        .expect("must succeed");
+        let err = ByteFile::read(&p).expect_err("must fail").to_string();
         assert!(err.contains("f.npy") && err.contains("u8"), "{err}");
     }
 }
