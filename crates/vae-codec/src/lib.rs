@@ -2,7 +2,7 @@
 //! (BB-ANS) on the [`constriction`] crate's ANS stack, and the `.vaez` file format.
 //!
 //! [`compress`] turns `examples × dim` bytes into per-lane ANS stacks whose length approaches
-//! the model's −ELBO; [`decompress`] restores them byte for byte. [`format`] wraps both in a
+//! the model's −ELBO; [`decompress`] restores them byte for byte. [`format`](mod@format) wraps both in a
 //! self-checking file.
 
 mod bitsback;
