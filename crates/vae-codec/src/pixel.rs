@@ -134,10 +134,18 @@ impl Distribution for Mixture256 {
 }
 
 impl Inverse for Mixture256 {
-    /// A starting point for the quantizer's search: bisection on the level scale.
+    /// A starting point for the quantizer's search. Most pixels sit at an end of the range
+    /// (MNIST's background), so those two are tried first; otherwise bisection on the level
+    /// scale.
     fn inverse(&self, p: f64) -> f64 {
-        let (mut lo, mut hi) = (-0.5, 255.5);
-        for _ in 0..9 {
+        if p < self.distribution(0.5) {
+            return 0.0;
+        }
+        if p >= self.distribution(254.5) {
+            return 255.0;
+        }
+        let (mut lo, mut hi) = (0.5, 254.5);
+        for _ in 0..8 {
             let mid = 0.5 * (lo + hi);
             if self.distribution(mid) < p {
                 lo = mid;
