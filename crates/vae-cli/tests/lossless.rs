@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::{mnist_subset, s, temp_dir, vae, vae_command};
-use vae_data::{default_data_dir, idx};
+use vae_data::{NpyArray, NpyValues, default_data_dir, idx};
 
 fn ok(args: &[&str]) -> std::process::Output {
     let out = vae(args);
@@ -186,6 +186,17 @@ fn whole_mnist_test_set_round_trips_binarised_and_8bit() {
     // Two short epochs measured 1.816 bits/dim (gzip -9: 1.64); the fully trained model's
     // figures are `cargo xtask bench-compress`'s.
     assert!(rate < 1.9, "8-bit: {rate} bits/dim");
+
+    // A u8 NPY array of binary images spelt 0/255 restores byte for byte, header included.
+    let npy = root.join("binary255.npy");
+    let first: Vec<u8> = binary_pixels[..50 * 784].iter().map(|&b| b * 255).collect();
+    NpyArray {
+        shape: vec![50, 28, 28],
+        values: NpyValues::U8(first),
+    }
+    .write(&npy)
+    .expect("write npy");
+    round_trip(s(&bin_run), &npy, &root, ["2", "2"]);
 
     refusals(&root, s(&bin_run), s(&mix_run), &binary, &bytes, &data);
 }

@@ -400,6 +400,18 @@ pub fn compress(
     alphabet: Alphabet,
     settings: Settings,
 ) -> Result<Coded> {
+    compress_with_progress(vae, device, data, alphabet, settings, &mut |_| {})
+}
+
+/// [`compress`], calling `progress` with the number of examples coded so far after each batch.
+pub fn compress_with_progress(
+    vae: &Vae,
+    device: &Device,
+    data: &[u8],
+    alphabet: Alphabet,
+    settings: Settings,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Coded> {
     settings.validate()?;
     let likelihood = check_model(vae, alphabet)?;
     let dim = vae.input_dim();
@@ -430,7 +442,7 @@ pub fn compress(
     let mut coders: Vec<DefaultAnsCoder> =
         (0..sizes.len()).map(|l| seeded_coder(l, words)).collect();
     let mut floors: Vec<usize> = coders.iter().map(|c| c.bulk().len()).collect();
-    let mut neg_elbo = 0.0;
+    let (mut neg_elbo, mut done) = (0.0, 0);
     for t in (0..sizes[0]).rev() {
         let active = sizes.iter().take_while(|&&s| s > t).count();
         let example = |l: usize| &data[(starts[l] + t) * dim..(starts[l] + t + 1) * dim];
@@ -475,6 +487,8 @@ pub fn compress(
             .collect::<Result<Vec<f64>>>()?;
         // Summed in lane order, so the estimate does not depend on thread timing.
         neg_elbo += costs.iter().sum::<f64>();
+        done += active;
+        progress(done);
     }
     let lanes = coders
         .into_iter()
@@ -507,6 +521,18 @@ pub fn decompress(
     device: &Device,
     coded: &Coded,
     alphabet: Alphabet,
+) -> Result<Vec<u8>> {
+    decompress_with_progress(vae, device, coded, alphabet, &mut |_| {})
+}
+
+/// [`decompress`], calling `progress` with the number of examples decoded so far after each
+/// batch.
+pub fn decompress_with_progress(
+    vae: &Vae,
+    device: &Device,
+    coded: &Coded,
+    alphabet: Alphabet,
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
     coded.settings.validate()?;
     let likelihood = check_model(vae, alphabet)?;
@@ -562,6 +588,7 @@ pub fn decompress(
         coders.push(coder);
     }
     let mut out = vec![0u8; coded.examples * dim];
+    let mut done = 0;
     for t in 0..sizes[0] {
         let active = sizes.iter().take_while(|&&s| s > t).count();
         let mut z_bins = vec![0i32; active * latent];
@@ -614,6 +641,8 @@ pub fn decompress(
                 }
                 Ok(())
             })?;
+        done += active;
+        progress(done);
     }
     for (l, coder) in coders.into_iter().enumerate() {
         if coder.into_raw_parts() != seeded_coder(l, coded.seed_words).into_raw_parts() {

@@ -11,5 +11,8 @@ pub mod format;
 mod latent;
 mod pixel;
 
-pub use bitsback::{Alphabet, Coded, Lane, Settings, compress, decompress};
+pub use bitsback::{
+    Alphabet, Coded, Lane, Settings, compress, compress_with_progress, decompress,
+    decompress_with_progress,
+};
 pub use error::{CodecError, Result};

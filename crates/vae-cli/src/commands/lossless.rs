@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use vae_codec::format::{CompressedFile, Container, crc32, short_hex};
 use vae_codec::{Alphabet, Settings};
@@ -37,8 +38,17 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         lanes: args.lanes,
     };
     let start = Instant::now();
-    let coded = vae_codec::compress(&model.vae, &device, &file.data, alphabet, settings)
-        .with_context(|| format!("compressing `{}`", input.display()))?;
+    let bar = progress_bar("compress", file.examples());
+    let coded = vae_codec::compress_with_progress(
+        &model.vae,
+        &device,
+        &file.data,
+        alphabet,
+        settings,
+        &mut |done| bar.set_position(done as u64),
+    )
+    .with_context(|| format!("compressing `{}`", input.display()))?;
+    bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     let neg_elbo_nats = coded.neg_elbo_nats;
     let out = CompressedFile {
@@ -93,7 +103,16 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     file.check_model(&model.fingerprint()?)
         .with_context(|| format!("`{}`", input.display()))?;
     let start = Instant::now();
-    let data = vae_codec::decompress(&model.vae, &device, &file.coded, file.alphabet)
+    let bar = progress_bar("decompress", file.coded.examples);
+    let data = vae_codec::decompress_with_progress(
+        &model.vae,
+        &device,
+        &file.coded,
+        file.alphabet,
+        &mut |done| bar.set_position(done as u64),
+    );
+    bar.finish_and_clear();
+    let data = data
         .map_err(|e| with_backends(e, &file, &args))
         .with_context(|| format!("decompressing `{}`", input.display()))?;
     let seconds = start.elapsed().as_secs_f64();
@@ -123,6 +142,19 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A bar on stderr (hidden when stderr is not a terminal).
+fn progress_bar(what: &str, examples: usize) -> ProgressBar {
+    let bar = ProgressBar::new(examples as u64).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} examples {elapsed_precise} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
 }
 
 /// Fills in which backends were involved when decoding could not reproduce the probabilities.
