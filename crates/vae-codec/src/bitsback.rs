@@ -90,13 +90,13 @@ impl Settings {
     /// Range checks, also applied to settings read from a file.
     pub fn validate(&self) -> Result<()> {
         if !(1..=16).contains(&self.latent_bits) {
-            return Err(CodecError::Malformed(format!(
+            return Err(CodecError::BadSettings(format!(
                 "latent bits must be 1 to 16, got {}",
                 self.latent_bits
             )));
         }
         if self.lanes == 0 {
-            return Err(CodecError::Malformed("lanes must be at least 1".into()));
+            return Err(CodecError::BadSettings("lanes must be at least 1".into()));
         }
         Ok(())
     }

@@ -15,6 +15,9 @@ pub enum CodecError {
     /// The data do not fit the model or the alphabet.
     #[error("{0}")]
     BadData(String),
+    /// Coder settings out of range (from the command line or a file).
+    #[error("invalid coder settings: {0}")]
+    BadSettings(String),
     /// The model's network returned something unusable.
     #[error("model evaluation failed: {0}")]
     Model(String),

@@ -265,7 +265,7 @@ impl Reader<'_> {
             latent_bits,
             lanes: lanes as usize,
         };
-        settings.validate()?;
+        settings.validate().map_err(|e| malformed(e.to_string()))?;
         let lane_count = settings.lanes.min(examples);
         // Each lane's entry takes 12 bytes: refuse counts the file cannot hold before allocating.
         if lane_count.saturating_mul(12) > self.bytes.len() - self.at {

@@ -19,7 +19,14 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let input = &args.input;
     let file = ByteFile::read(input)?;
     let dim = model.vae.input_dim();
-    if file.example_len() != dim || file.examples() == 0 {
+    if file.examples() == 0 {
+        bail!(
+            "`{}` holds no examples (shape {:?})",
+            input.display(),
+            file.shape
+        );
+    }
+    if file.example_len() != dim {
         bail!(
             "`{}` has shape {:?}: examples of {} bytes, but the model codes {dim} bytes per example",
             input.display(),
