@@ -70,7 +70,7 @@ pub enum Command {
     /// Compress an IDX or NPY file of bytes losslessly with a trained model (bits-back ANS).
     ///
     /// The model must have a discrete likelihood: bernoulli codes binary data (bytes 0/1 or
-    /// 0/255), discretized-logistic codes 8-bit data. The rate approaches the model's −ELBO;
+    /// 0/255), discretized-logistic and logistic-mixture code 8-bit data. The rate approaches the model's −ELBO;
     /// decompressing needs the same model and a backend that reproduces its probabilities
     /// bit for bit (checked).
     Compress(CompressArgs),
@@ -94,9 +94,9 @@ pub struct CompressArgs {
     #[arg(long)]
     pub json: bool,
     /// Independent ANS stacks, coded side by side (the network's batch size). Each costs a
-    /// few hundred bits of initial state.
-    #[arg(long, default_value_t = 16)]
-    pub lanes: usize,
+    /// few hundred bits of initial state. [default: one per 512 examples, 1 to 16]
+    #[arg(long)]
+    pub lanes: Option<usize>,
     /// Each latent coordinate is coded as one of 2^BITS bins of equal prior mass (1 to 16).
     #[arg(long, default_value_t = 12, value_name = "BITS")]
     pub latent_bits: u8,

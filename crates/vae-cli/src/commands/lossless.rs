@@ -42,7 +42,8 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         .with_context(|| format!("`{}`", input.display()))?;
     let settings = Settings {
         latent_bits: args.latent_bits,
-        lanes: args.lanes,
+        // Each lane pays its initial bits once: give each at least 512 examples to spread them.
+        lanes: args.lanes.unwrap_or((file.examples() / 512).clamp(1, 16)),
     };
     let start = Instant::now();
     let bar = progress_bar("compress", file.examples());
