@@ -68,6 +68,18 @@ fn train_eval_info_round_trip_on_a_subset() {
     let out = vae(&["info", "--model", s(&run)]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("784-400-8"), "{text}");
+    assert!(text.contains("likelihood   bernoulli\n"), "{text}");
+
+    // A reader that stops early (`vae info | head -1`) ends it quietly, without a panic.
+    let mut child = common::vae_command(&["info", "--model", s(&run)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("vae runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("vae ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]

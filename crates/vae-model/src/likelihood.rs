@@ -38,6 +38,19 @@ pub enum Likelihood {
     },
 }
 
+/// The CLI's name, with the parameters: `gaussian (sigma 0.5)`, `logistic-mixture (3 components)`.
+impl std::fmt::Display for Likelihood {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Gaussian { sigma } => write!(f, "{} (sigma {sigma})", self.name()),
+            Self::LogisticMixture { components } => {
+                write!(f, "{} ({components} components)", self.name())
+            }
+            _ => f.write_str(self.name()),
+        }
+    }
+}
+
 /// Half the width of one of 256 levels on [0, 1].
 const HALF_BIN: f64 = 0.5 / 255.0;
 /// The smallest ln s the discretised logistic uses (PixelCNN++'s bound).

@@ -36,7 +36,7 @@ pub fn run(args: InfoArgs) -> Result<()> {
         layers.join("-"),
         m.activation
     );
-    println!("likelihood   {:?}", m.likelihood);
+    println!("likelihood   {}", m.likelihood);
     println!("beta         {}", m.beta);
     println!("parameters   {params}");
     let d = &c.data;
