@@ -4,18 +4,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{mnist_subset, s, temp_dir, vae};
+use common::{mnist_subset, ok, s, temp_dir, vae};
 use vae_data::{DataSource, Examples, NpyArray, NpyValues, Partition};
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let out = vae(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&ok(args).stdout).expect("one JSON object")

@@ -6,18 +6,8 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::{mnist_subset, s, temp_dir, vae, vae_command};
+use common::{mnist_subset, ok, s, temp_dir, vae, vae_command};
 use vae_data::{NpyArray, NpyValues, default_data_dir, idx};
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let out = vae(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Runs `vae`, expecting failure; returns stderr.
 fn fails(args: &[&str]) -> String {

@@ -18,6 +18,17 @@ pub fn vae(args: &[&str]) -> Output {
     vae_command(args).output().expect("vae runs")
 }
 
+/// Runs `vae` with `args`, asserting success (stderr in the message otherwise).
+pub fn ok(args: &[&str]) -> Output {
+    let out = vae(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh, empty directory unique to this test process and `name`.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir()
