@@ -341,7 +341,7 @@ fn latent_map_and_plot_write_charts_of_the_requested_size() {
     );
 
     let map = root.join("map.png");
-    ok(&[
+    let map_args = [
         "latent-map",
         "--model",
         m,
@@ -351,23 +351,14 @@ fn latent_map_and_plot_write_charts_of_the_requested_size() {
         "500x400",
         "--steps",
         "6",
-    ]);
+    ];
+    ok(&map_args);
     assert_eq!(size(&map), (500, 400));
     // A 2-D latent space also gets its decoded manifold: 6x6 images of 28 + 2 px, + 2.
     let manifold = root.join("map-manifold.png");
     assert_eq!(size(&manifold), (6 * 30 + 2, 6 * 30 + 2));
     let first = std::fs::read(&map).expect("map");
-    ok(&[
-        "latent-map",
-        "--model",
-        m,
-        "-o",
-        s(&map),
-        "--size",
-        "500x400",
-        "--steps",
-        "6",
-    ]);
+    ok(&map_args);
     assert_eq!(first, std::fs::read(&map).expect("map"), "deterministic");
     // Coloured by label: the ten classes' colours (tab10) all appear.
     let img = image::open(&map).expect("png").to_rgb8();

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use vae_model::{Likelihood, Vae};
 
 use crate::latent::LatentBins;
-use crate::pixel::{Bernoulli01, Logistic256, Mixture256};
+use crate::pixel::{Bernoulli01, Levels, Logistic256, Mixture256};
 use crate::{CodecError, Result};
 
 /// How the stored bytes map onto the model's symbols.
@@ -169,6 +169,16 @@ fn lane_sizes(n: usize, lanes: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Each lane's size and its first example's index.
+fn lane_layout(n: usize, lanes: usize) -> (Vec<usize>, Vec<usize>) {
+    let sizes = lane_sizes(n, lanes);
+    let starts = sizes
+        .iter()
+        .scan(0, |s, &n| Some(std::mem::replace(s, *s + n)))
+        .collect();
+    (sizes, starts)
+}
+
 /// The posterior's quantizer. Every bin keeps a probability of at least 2^-28 so that any z can be
 /// coded; at the default 24 bits that floor would send one latent coordinate in ~4 000 (at 12
 /// latent bits) to a uniformly random bin, and the decoder's likelihood with it.
@@ -275,6 +285,40 @@ fn kl_nats(mean: &[f32], log_var: &[f32]) -> f64 {
         .sum()
 }
 
+/// Pushes 8-bit levels with `model(i)` for dimension i, last first; returns ln p(x|z).
+fn push_levels<M: Levels>(
+    coder: &mut DefaultAnsCoder,
+    example: &[u8],
+    model: impl Fn(usize) -> M,
+) -> Result<f64> {
+    let q = DefaultLeakyQuantizer::new(0..=255);
+    let mut log_p = 0.0;
+    for (i, &b) in example.iter().enumerate().rev() {
+        let m = model(i);
+        log_p += m.log_prob(b);
+        coder
+            .encode_symbol(i32::from(b), q.quantize(m))
+            .map_err(coder_error)?;
+    }
+    Ok(log_p)
+}
+
+/// Pops 8-bit levels with `model(i)` for dimension i, first first, into `out`.
+fn pop_levels<M: Levels>(
+    coder: &mut DefaultAnsCoder,
+    out: &mut [u8],
+    model: impl Fn(usize) -> M,
+) -> Result<()> {
+    let q = DefaultLeakyQuantizer::new(0..=255);
+    for (i, b) in out.iter_mut().enumerate() {
+        let level = coder
+            .decode_symbol(q.quantize(model(i)))
+            .map_err(coder_error)?;
+        *b = u8::try_from(level).map_err(coder_error)?;
+    }
+    Ok(())
+}
+
 /// Pushes one example's symbols with p(x|z), last dimension first; returns ln p(x|z).
 fn push_example(
     coder: &mut DefaultAnsCoder,
@@ -295,14 +339,7 @@ fn push_example(
             }
         }
         (Pixels::Levels { mean, log_scale }, Alphabet::Bytes) => {
-            let q = DefaultLeakyQuantizer::new(0..=255);
-            for ((&b, &m), &s) in example.iter().zip(mean.iter()).zip(log_scale.iter()).rev() {
-                let m = Logistic256::new(m, s);
-                log_p += m.log_prob(b);
-                coder
-                    .encode_symbol(i32::from(b), q.quantize(m))
-                    .map_err(coder_error)?;
-            }
+            log_p = push_levels(coder, example, |i| Logistic256::new(mean[i], log_scale[i]))?;
         }
         (
             &Pixels::Mixture {
@@ -314,14 +351,9 @@ fn push_example(
             },
             Alphabet::Bytes,
         ) => {
-            let q = DefaultLeakyQuantizer::new(0..=255);
-            for (i, &b) in example.iter().enumerate().rev() {
-                let m = mixture(logits, mean, log_scale, k, dim, i);
-                log_p += m.log_prob(b);
-                coder
-                    .encode_symbol(i32::from(b), q.quantize(m))
-                    .map_err(coder_error)?;
-            }
+            log_p = push_levels(coder, example, |i| {
+                mixture(logits, mean, log_scale, k, dim, i)
+            })?;
         }
         _ => return Err(CodecError::Model("alphabet and likelihood disagree".into())),
     }
@@ -346,13 +378,7 @@ fn pop_example(
             }
         }
         (Pixels::Levels { mean, log_scale }, Alphabet::Bytes) => {
-            let q = DefaultLeakyQuantizer::new(0..=255);
-            for ((b, &m), &s) in out.iter_mut().zip(mean.iter()).zip(log_scale.iter()) {
-                let level = coder
-                    .decode_symbol(q.quantize(Logistic256::new(m, s)))
-                    .map_err(coder_error)?;
-                *b = u8::try_from(level).map_err(coder_error)?;
-            }
+            pop_levels(coder, out, |i| Logistic256::new(mean[i], log_scale[i]))?;
         }
         (
             &Pixels::Mixture {
@@ -364,12 +390,7 @@ fn pop_example(
             },
             Alphabet::Bytes,
         ) => {
-            let q = DefaultLeakyQuantizer::new(0..=255);
-            for (i, b) in out.iter_mut().enumerate() {
-                let m = mixture(logits, mean, log_scale, k, dim, i);
-                let level = coder.decode_symbol(q.quantize(m)).map_err(coder_error)?;
-                *b = u8::try_from(level).map_err(coder_error)?;
-            }
+            pop_levels(coder, out, |i| mixture(logits, mean, log_scale, k, dim, i))?;
         }
         _ => return Err(CodecError::Model("alphabet and likelihood disagree".into())),
     }
@@ -378,12 +399,8 @@ fn pop_example(
 
 fn check_model(vae: &Vae, alphabet: Alphabet) -> Result<Likelihood> {
     let likelihood = vae.likelihood();
-    let expected = Alphabet::for_model(likelihood, 1)?;
-    let same_kind = matches!(
-        (expected, alphabet),
-        (Alphabet::Binary { .. }, Alphabet::Binary { .. }) | (Alphabet::Bytes, Alphabet::Bytes)
-    );
-    if !same_kind {
+    let codes = Alphabet::for_model(likelihood, 1)?;
+    if std::mem::discriminant(&codes) != std::mem::discriminant(&alphabet) {
         return Err(CodecError::BadData(format!(
             "the model's `{}` likelihood does not code {alphabet:?} data",
             likelihood.name()
@@ -433,11 +450,7 @@ pub fn compress_with_progress(
     let bins = LatentBins::new(settings.latent_bits);
     let prior = DefaultUniformModel::new(bins.count());
     let posterior = PosteriorQuantizer::new(0..=(bins.count() as i32 - 1));
-    let sizes = lane_sizes(examples, settings.lanes.min(examples));
-    let starts: Vec<usize> = sizes
-        .iter()
-        .scan(0, |s, &n| Some(std::mem::replace(s, *s + n)))
-        .collect();
+    let (sizes, starts) = lane_layout(examples, settings.lanes.min(examples));
     let words = seed_words(latent);
     let mut coders: Vec<DefaultAnsCoder> =
         (0..sizes.len()).map(|l| seeded_coder(l, words)).collect();
@@ -568,11 +581,7 @@ pub fn decompress_with_progress(
     let bins = LatentBins::new(coded.settings.latent_bits);
     let prior = DefaultUniformModel::new(bins.count());
     let posterior = PosteriorQuantizer::new(0..=(bins.count() as i32 - 1));
-    let sizes = lane_sizes(coded.examples, expected_lanes);
-    let starts: Vec<usize> = sizes
-        .iter()
-        .scan(0, |s, &n| Some(std::mem::replace(s, *s + n)))
-        .collect();
+    let (sizes, starts) = lane_layout(coded.examples, expected_lanes);
     let mut coders = Vec::with_capacity(expected_lanes);
     for (l, lane) in coded.lanes.iter().enumerate() {
         if lane.seed_skipped > coded.seed_words {

@@ -1,6 +1,7 @@
 //! Latent coordinates as symbols: bins of equal mass under the N(0, 1) prior.
 
 use probability::distribution::{Distribution, Gaussian, Inverse};
+use vae_model::codes::{equal_mass_edge, equal_mass_median};
 
 /// `2^bits` bins per latent coordinate, each holding the same prior mass, so that pushing a
 /// bin index under the prior costs exactly `bits` bits.
@@ -19,15 +20,12 @@ fn standard() -> Gaussian {
 impl LatentBins {
     pub(crate) fn new(bits: u8) -> Self {
         let count = 1usize << bits;
-        let n = standard();
-        let k = count as f64;
-        let mut edges: Vec<f64> = (0..=count).map(|i| n.inverse(i as f64 / k)).collect();
-        edges[0] = f64::NEG_INFINITY;
-        edges[count] = f64::INFINITY;
-        let centres = (0..count)
-            .map(|i| n.inverse((i as f64 + 0.5) / k) as f32)
-            .collect();
-        Self { edges, centres }
+        Self {
+            edges: (0..=count).map(|i| equal_mass_edge(i, bits)).collect(),
+            centres: (0..count)
+                .map(|k| equal_mass_median(k, bits) as f32)
+                .collect(),
+        }
     }
 
     pub(crate) fn count(&self) -> usize {

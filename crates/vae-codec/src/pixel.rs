@@ -2,8 +2,13 @@
 
 use probability::distribution::{Distribution, Inverse};
 
-/// The smallest ln s the discretised logistic uses (as in `vae_model::Likelihood`).
-const MIN_LOG_SCALE: f64 = -7.0;
+use vae_model::MIN_LOG_SCALE;
+
+/// A distribution over the 256 levels of a byte, as the quantizer and the ELBO estimate use it.
+pub(crate) trait Levels: Distribution<Value = f64> + Inverse {
+    /// ln P(level), in nats.
+    fn log_prob(&self, level: u8) -> f64;
+}
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -35,9 +40,11 @@ impl Logistic256 {
             scale: log_scale.exp(),
         }
     }
+}
 
+impl Levels for Logistic256 {
     /// ln P(level), in nats, with the tails folded into the end levels.
-    pub(crate) fn log_prob(&self, level: u8) -> f64 {
+    fn log_prob(&self, level: u8) -> f64 {
         let upper = if level == 255 {
             1.0
         } else {
@@ -113,9 +120,11 @@ impl Mixture256 {
             .copied()
             .zip(&self.parts[..self.k])
     }
+}
 
+impl Levels for Mixture256 {
     /// ln P(level), in nats.
-    pub(crate) fn log_prob(&self, level: u8) -> f64 {
+    fn log_prob(&self, level: u8) -> f64 {
         self.components()
             .map(|(w, p)| w * p.log_prob(level).exp())
             .sum::<f64>()

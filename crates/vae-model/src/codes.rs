@@ -56,6 +56,17 @@ fn prior() -> Normal {
     Normal::standard()
 }
 
+/// Edge `i` (0..=2^bits) of 2^bits bins of equal N(0, 1) mass: Φ⁻¹(i / 2^bits), so −∞ and +∞
+/// at the ends. `vae encode --precision u8` uses 8 bits; `vae compress` codes latents on them.
+pub fn equal_mass_edge(i: usize, bits: u8) -> f64 {
+    prior().inverse_cdf(i as f64 / (1u64 << bits) as f64)
+}
+
+/// The prior median of bin `k` among 2^bits equal-mass bins: Φ⁻¹((k + ½) / 2^bits).
+pub fn equal_mass_median(k: usize, bits: u8) -> f64 {
+    prior().inverse_cdf((k as f64 + 0.5) / (1u64 << bits) as f64)
+}
+
 /// The equal-prior-mass bin (0..=255) holding `v`; NaN maps to the middle bin.
 pub fn quantize_u8(v: f32) -> u8 {
     if v.is_nan() {
@@ -67,7 +78,7 @@ pub fn quantize_u8(v: f32) -> u8 {
 
 /// The median of bin `k` under the prior: Φ⁻¹((k + ½) / 256).
 pub fn dequantize_u8(k: u8) -> f32 {
-    prior().inverse_cdf((f64::from(k) + 0.5) / LEVELS) as f32
+    equal_mass_median(usize::from(k), 8) as f32
 }
 
 #[cfg(test)]
@@ -86,7 +97,19 @@ mod tests {
         assert_eq!(quantize_u8(1.96), 249);
         for k in 0..=255u8 {
             assert_eq!(quantize_u8(dequantize_u8(k)), k, "bin {k}");
+            // Each median lies between its bin's edges.
+            let (lo, hi) = (
+                equal_mass_edge(k.into(), 8),
+                equal_mass_edge(usize::from(k) + 1, 8),
+            );
+            assert!(
+                lo < f64::from(dequantize_u8(k)) && f64::from(dequantize_u8(k)) < hi,
+                "bin {k}"
+            );
         }
+        assert_eq!(equal_mass_edge(0, 12), f64::NEG_INFINITY);
+        assert_eq!(equal_mass_edge(4096, 12), f64::INFINITY);
+        assert_eq!(equal_mass_edge(2048, 12), 0.0);
         // Medians are symmetric about 0 and spaced densely near it.
         assert!((dequantize_u8(0) + dequantize_u8(255)).abs() < 1e-5);
         assert!((dequantize_u8(128) - dequantize_u8(127) - 0.0098).abs() < 1e-3);

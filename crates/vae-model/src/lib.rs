@@ -30,7 +30,7 @@ pub use distribution::{DiagonalGaussian, standard_normal_log_prob};
 pub use elbo::Elbo;
 pub use encoder::Encoder;
 pub use error::{ModelError, Result};
-pub use likelihood::Likelihood;
+pub use likelihood::{Likelihood, MIN_LOG_SCALE};
 pub use vae::{Vae, VaeConfig};
 
 /// ln(2π), the normalising constant of a unit Gaussian, per dimension.

@@ -53,8 +53,8 @@ impl std::fmt::Display for Likelihood {
 
 /// Half the width of one of 256 levels on [0, 1].
 const HALF_BIN: f64 = 0.5 / 255.0;
-/// The smallest ln s the discretised logistic uses (PixelCNN++'s bound).
-const MIN_LOG_SCALE: f64 = -7.0;
+/// The smallest ln s the discretised logistics use (PixelCNN++'s bound).
+pub const MIN_LOG_SCALE: f64 = -7.0;
 
 impl Likelihood {
     /// Checks parameters are in range.
@@ -396,6 +396,26 @@ mod tests {
         (hi - lo).ln()
     }
 
+    /// ln p of one-dimensional examples `x` (one per row) under per-row decoder outputs.
+    fn levels_log_prob(
+        likelihood: Likelihood,
+        x: Vec<f32>,
+        params: Vec<f32>,
+        device: &burn::tensor::Device,
+    ) -> Vec<f32> {
+        let rows = x.len();
+        let cols = params.len() / rows;
+        likelihood
+            .log_prob(
+                Tensor::<2>::from_data(burn::tensor::TensorData::new(x, [rows, 1]), device),
+                Tensor::<2>::from_data(burn::tensor::TensorData::new(params, [rows, cols]), device),
+                None,
+            )
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32")
+    }
+
     #[test]
     fn discretized_logistic_is_normalised_over_256_levels_and_matches_its_cdf() {
         for device in test_devices() {
@@ -403,18 +423,7 @@ mod tests {
                 // One row per level: x = k/255 with the same (μ, ln s) in every row.
                 let x: Vec<f32> = (0..256).map(|k| k as f32 / 255.0).collect();
                 let params: Vec<f32> = (0..256).flat_map(|_| [mu, log_s]).collect();
-                let log_p = Likelihood::DiscretizedLogistic
-                    .log_prob(
-                        Tensor::<2>::from_data(burn::tensor::TensorData::new(x, [256, 1]), &device),
-                        Tensor::<2>::from_data(
-                            burn::tensor::TensorData::new(params, [256, 2]),
-                            &device,
-                        ),
-                        None,
-                    )
-                    .into_data()
-                    .try_to_vec::<f32>()
-                    .expect("f32");
+                let log_p = levels_log_prob(Likelihood::DiscretizedLogistic, x, params, &device);
                 let total: f64 = log_p.iter().map(|&l| f64::from(l).exp()).sum();
                 assert!(
                     (total - 1.0).abs() < 1e-3,
@@ -449,18 +458,7 @@ mod tests {
                 .collect();
             let params: Vec<f32> = (0..256).flat_map(|_| row.clone()).collect();
             let mixture = Likelihood::LogisticMixture { components: 3 };
-            let log_p = mixture
-                .log_prob(
-                    Tensor::<2>::from_data(burn::tensor::TensorData::new(x, [256, 1]), &device),
-                    Tensor::<2>::from_data(
-                        burn::tensor::TensorData::new(params, [256, 9]),
-                        &device,
-                    ),
-                    None,
-                )
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("f32");
+            let log_p = levels_log_prob(mixture, x, params, &device);
             let total: f64 = log_p.iter().map(|&l| f64::from(l).exp()).sum();
             assert!((total - 1.0).abs() < 1e-3, "Σ p = {total}");
             for k in [0u32, 1, 100, 115, 200, 255] {
