@@ -4,6 +4,7 @@
 //! needed to rebuild the model, `model.bpk` the final weights, `checkpoint/` one checkpoint per
 //! epoch for `--resume`, and `metrics.csv` one row per epoch and split.
 
+mod adam;
 mod artifacts;
 mod checkpoint;
 mod config;

@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::module::Module;
-use burn::optim::AdamConfig;
 use burn::optim::OptimizerRecord;
 use burn::optim::lr_scheduler::LrSchedulerRecord;
 use burn::tensor::Device;
@@ -12,6 +11,7 @@ use burn::train::metric::store::EventStoreClient;
 use burn::train::{EarlyStoppingStrategy, Interrupter, Learner, SupervisedTraining};
 use vae_data::{Examples, ResidentLoader, VaeBatch, VaeBatcher, remove_stale_temp_files};
 
+use crate::adam::Adam;
 use crate::artifacts::{check_weights_size, load_weights, save_model};
 use crate::checkpoint::AtomicFileCheckpointer;
 use crate::guard::DivergenceGuard;
@@ -191,11 +191,7 @@ fn launch(
         vae: config.model.init(&device.clone().autodiff()),
     };
     let opt = &config.optimizer;
-    let optim = AdamConfig::new()
-        .with_beta_1(opt.beta_1)
-        .with_beta_2(opt.beta_2)
-        .with_epsilon(opt.epsilon)
-        .init();
+    let optim = Adam::init(opt);
 
     let interrupter = Interrupter::new();
     let guard = DivergenceGuard::new(interrupter.clone(), config.model.input_dim);
