@@ -76,13 +76,18 @@ impl ElboTerm {
 
 /// The mean of one ELBO term over the examples of an epoch.
 ///
-/// The sum stays on the device (one small add per step, no sync); it is read back every
-/// [`READ_EVERY`] steps, at the first step, and at the end of the epoch.
+/// Each step only queues the batch's per-example tensors. They are summed on the device and read
+/// back every [`READ_EVERY`] steps, at the first step, and at the end of the epoch: a few tensor
+/// operations per read instead of several per step. burn-train calls metrics on its own thread,
+/// which on libtorch CPU otherwise takes a core from the training step's OpenMP team.
 #[derive(Clone)]
 pub(crate) struct ElboMetric {
     term: ElboTerm,
     name: MetricName,
-    sum: Option<Tensor<1>>,
+    /// Batch tensors not yet read; their sum is this term's sum before `scale`.
+    pending: Vec<Tensor<1>>,
+    /// Factor from the queued nats to the reported unit.
+    scale: f64,
     examples: usize,
     steps: usize,
     /// The last read: (sum, examples, steps).
@@ -105,7 +110,8 @@ impl ElboMetric {
         Self {
             term,
             name: Arc::new(term.name().to_string()),
-            sum: None,
+            pending: Vec::new(),
+            scale: 1.0,
             examples: 0,
             steps: 0,
             read: (0.0, 0, 0),
@@ -130,32 +136,38 @@ impl ElboMetric {
         self
     }
 
-    /// Per-example values of this term in one batch, scaled to the reported unit.
-    fn values(&self, input: &ElboInput) -> Tensor<1> {
+    /// Per-example tensors whose sum, times [`Self::scale`], is this term's batch sum.
+    fn queue(&mut self, input: &ElboInput) {
+        let mut push = |t: &Tensor<1>| self.pending.push(t.clone());
         match self.term {
-            ElboTerm::Loss => input.loss.clone(),
-            ElboTerm::Reconstruction => input.reconstruction.clone(),
-            ElboTerm::Kl => input.kl.clone(),
-            ElboTerm::NegElbo => input.reconstruction.clone() + input.kl.clone(),
-            ElboTerm::BitsPerDim => (input.reconstruction.clone() + input.kl.clone())
-                .div_scalar(input.dims as f64 * std::f64::consts::LN_2),
+            ElboTerm::Loss => push(&input.loss),
+            ElboTerm::Reconstruction => push(&input.reconstruction),
+            ElboTerm::Kl => push(&input.kl),
+            ElboTerm::NegElbo | ElboTerm::BitsPerDim => {
+                push(&input.reconstruction);
+                push(&input.kl);
+            }
+        }
+        if self.term == ElboTerm::BitsPerDim {
+            self.scale = 1.0 / (input.dims as f64 * std::f64::consts::LN_2);
         }
     }
 
-    /// Reads the running sum back: one device sync.
+    /// Sums the queued tensors and reads the result back: one device sync.
     fn read_back(&mut self) -> Result<(), TensorReadError> {
-        let Some(sum) = &self.sum else {
+        if self.pending.is_empty() {
             return Ok(());
-        };
-        let total = sum.clone().try_into_scalar::<f64>()?;
+        }
+        let queued = std::mem::take(&mut self.pending);
+        let window_sum = Tensor::cat(queued, 0).sum().try_into_scalar::<f64>()? * self.scale;
+        let (last_sum, last_examples, last_steps) = self.read;
         if let Some(w) = &self.watch {
             // The mean over the steps since the last read.
-            let (last_sum, last_examples, last_steps) = self.read;
-            let window = (total - last_sum) / (self.examples - last_examples).max(1) as f64;
+            let window = window_sum / (self.examples - last_examples).max(1) as f64;
             w.guard
                 .check(window, w.epoch, w.split, last_steps + 1, self.steps);
         }
-        self.read = (total, self.examples, self.steps);
+        self.read = (last_sum + window_sum, self.examples, self.steps);
         Ok(())
     }
 
@@ -178,11 +190,7 @@ impl Metric for ElboMetric {
         _metadata: &MetricMetadata,
     ) -> Result<SerializedEntry, TensorReadError> {
         let [batch] = input.kl.dims();
-        let batch_sum = self.values(input).sum();
-        self.sum = Some(match self.sum.take() {
-            Some(sum) => sum + batch_sum,
-            None => batch_sum,
-        });
+        self.queue(input);
         self.examples += batch;
         self.steps += 1;
         if self.steps == 1 || self.steps.is_multiple_of(READ_EVERY) {
@@ -200,7 +208,7 @@ impl Metric for ElboMetric {
     }
 
     fn clear(&mut self) {
-        self.sum = None;
+        self.pending.clear();
         self.examples = 0;
         self.steps = 0;
         self.read = (0.0, 0, 0);
