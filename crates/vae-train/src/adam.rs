@@ -1,5 +1,6 @@
-//! Adam with PyTorch's update rule. On libtorch it runs as seven in-place kernels per parameter,
-//! the passes `torch.optim.Adam` makes; elsewhere it is burn's `Adam`.
+//! Adam with PyTorch's update rule. On libtorch it runs as the seven element-wise passes per
+//! parameter that `torch.optim.Adam` makes (in place where nothing else holds the tensor);
+//! elsewhere it is burn's `Adam`.
 //!
 //! burn's `Adam` spends 13 out-of-place tensor operations per parameter and step, which on
 //! libtorch CPU costs more than the PyTorch reference's whole optimizer step. Both paths keep
@@ -78,12 +79,20 @@ mod libtorch {
         t.clone().try_into_primitive::<LibTorch>().ok()
     }
 
-    /// The handle itself when nothing else shares its storage, else a private copy.
-    fn writable(t: TchTensor) -> TchTensor {
+    /// Applies an update in place when nothing else reads `t`'s storage, else writes it to a
+    /// new tensor: burn-train's `Learner` still holds the model it is replacing while the
+    /// optimizer steps, so the parameters usually take the second path, which costs the same
+    /// single pass.
+    fn update(
+        mut t: TchTensor,
+        in_place: impl FnOnce(&mut tch::Tensor),
+        out_of_place: impl FnOnce(&tch::Tensor) -> tch::Tensor,
+    ) -> TchTensor {
         if t.can_mut() {
+            in_place(&mut t.tensor);
             t
         } else {
-            TchTensor::new(t.tensor.copy())
+            TchTensor::new(out_of_place(&t.tensor))
         }
     }
 
@@ -109,37 +118,51 @@ mod libtorch {
                 }
             }
         };
-        // From here on ours are the only handles, so `writable` copies only what others hold.
+        // From here on ours are the only handles, so `update` works in place unless someone
+        // else still reads the storage.
         drop((tensor, grad, state));
-        let (b1, b2) = (f64::from(config.beta_1), f64::from(config.beta_2));
+        let (w1, w2) = (
+            1.0 - f64::from(config.beta_1),
+            1.0 - f64::from(config.beta_2),
+        );
 
-        let (time, mut m, mut v, mut g) = match moments {
+        let (time, m, v) = match moments {
             // PyTorch starts both moments at zero; one lerp from zero is a scaling.
             None => {
-                let m = g.tensor.g_mul_scalar(1.0 - b1);
-                let v = g.tensor.square().g_mul_scalar_(1.0 - b2);
-                (1, TchTensor::new(m), TchTensor::new(v), None)
+                let m = g.tensor.g_mul_scalar(w1);
+                let v = g.tensor.square().g_mul_scalar_(w2);
+                (1, TchTensor::new(m), TchTensor::new(v))
             }
-            Some((time, m, v)) => (time + 1, writable(m), writable(v), Some(g)),
-        };
-        if let Some(g) = g.take() {
             // m ← m + (1 − β₁)(g − m); v ← v + (1 − β₂)(g² − v).
-            let _ = m.tensor.lerp_(&g.tensor, 1.0 - b1);
-            let mut g = writable(g);
-            let _ = g.tensor.square_();
-            let _ = v.tensor.lerp_(&g.tensor, 1.0 - b2);
-        }
+            Some((time, m, v)) => {
+                let m = update(
+                    m,
+                    |m| drop(m.lerp_(&g.tensor, w1)),
+                    |m| m.lerp(&g.tensor, w1),
+                );
+                let g2 = update(g, |g| drop(g.square_()), |g| g.square());
+                let v = update(
+                    v,
+                    |v| drop(v.lerp_(&g2.tensor, w2)),
+                    |v| v.lerp(&g2.tensor, w2),
+                );
+                (time + 1, m, v)
+            }
+        };
 
         // θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε), with √(1 − β₂ᵗ) moved into the
         // numerator and the step size into the denominator, so that one addcdiv applies it.
         let t = time as i32;
-        let bias2_sqrt = (1.0 - b2.powi(t)).sqrt();
-        let step_size = lr * bias2_sqrt / (1.0 - b1.powi(t));
+        let bias2_sqrt = (1.0 - (1.0 - w2).powi(t)).sqrt();
+        let step_size = lr * bias2_sqrt / (1.0 - (1.0 - w1).powi(t));
         let mut denom = v.tensor.sqrt();
         let _ = denom.g_add_scalar_(f64::from(config.epsilon) * bias2_sqrt);
         let _ = denom.g_mul_scalar_(-1.0 / step_size);
-        let mut param = writable(param);
-        let _ = param.tensor.addcdiv_(&m.tensor, &denom);
+        let param = update(
+            param,
+            |p| drop(p.addcdiv_(&m.tensor, &denom)),
+            |p| p.addcdiv(&m.tensor, &denom),
+        );
 
         let state = AdamState::new(AdaptiveMomentumState::new(
             time,
