@@ -67,21 +67,38 @@ struct Summary {
     detail: String,
 }
 
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    match v.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(v[mid]),
+        _ => Some((v[mid - 1] + v[mid]) / 2.0),
+    }
+}
+
+/// Per pair of neighbouring runs, our median epoch time over the reference's, and the median
+/// of those ratios.
+fn paired_ratios(ours: &[Side], torch: &[Side]) -> Option<(Vec<f64>, f64)> {
+    let ratios: Vec<f64> = ours
+        .iter()
+        .zip(torch)
+        .filter_map(|(a, b)| Some(median(a.epoch_times.clone())? / median(b.epoch_times.clone())?))
+        .collect();
+    let m = median(ratios.clone())?;
+    Some((ratios, m))
+}
+
 fn summarise(runs: &[Side]) -> Option<Summary> {
     let last = runs.last()?;
-    let mut times: Vec<f64> = runs.iter().flat_map(|r| r.epoch_times.clone()).collect();
-    times.sort_by(f64::total_cmp);
-    let mid = times.len() / 2;
-    let epoch_s = if times.len() % 2 == 1 {
-        times[mid]
-    } else {
-        (times[mid - 1] + times[mid]) / 2.0
-    };
+    let times: Vec<f64> = runs.iter().flat_map(|r| r.epoch_times.clone()).collect();
+    let epochs_timed = times.len();
+    let epoch_s = median(times)?;
     Some(Summary {
         epoch_s,
         samples_per_s: last.examples / epoch_s,
         test_neg_elbo: runs.iter().map(|r| r.test_neg_elbo).sum::<f64>() / runs.len() as f64,
-        epochs_timed: times.len(),
+        epochs_timed,
         detail: last.detail.clone(),
     })
 }
@@ -166,6 +183,16 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             "  (median of {} and {} epoch times; test -ELBO averaged over runs; {}; {})",
             ours.epochs_timed, t.epochs_timed, ours.detail, t.detail
         );
+        if let Some((ratios, median)) = paired_ratios(&ours_runs, &torch_runs) {
+            let list: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+            println!(
+                "paired runs, epoch time ours/pytorch per pair: {} -> median {median:.2}x",
+                list.join(" ")
+            );
+            println!(
+                "  (each run's median epoch time against the run beside it, so that the machine's drift between pairs cancels)"
+            );
+        }
     } else {
         println!("  ({})", ours.detail);
     }
