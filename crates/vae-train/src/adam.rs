@@ -52,7 +52,7 @@ impl Optimizer for Adam {
         #[cfg(feature = "tch")]
         let (tensor, grad, state) = match libtorch::step(&self.config, lr, tensor, grad, state) {
             Ok(done) => return done,
-            Err(inputs) => inputs,
+            Err(inputs) => *inputs,
         };
         self.portable.step(lr, tensor, grad, state)
     }
@@ -104,9 +104,9 @@ mod libtorch {
         tensor: Tensor<D>,
         grad: Tensor<D>,
         state: Option<AdamState<D>>,
-    ) -> Result<Done<D>, Inputs<D>> {
+    ) -> Result<Done<D>, Box<Inputs<D>>> {
         let (Some(param), Some(g)) = (on_libtorch(&tensor), on_libtorch(&grad)) else {
-            return Err((tensor, grad, state));
+            return Err(Box::new((tensor, grad, state)));
         };
         let moments = match &state {
             None => None,
@@ -114,7 +114,7 @@ mod libtorch {
                 let m = &s.momentum;
                 match (on_libtorch(&m.moment_1), on_libtorch(&m.moment_2)) {
                     (Some(m1), Some(m2)) if m.max_moment_2.is_none() => Some((m.time, m1, m2)),
-                    _ => return Err((tensor, grad, state)),
+                    _ => return Err(Box::new((tensor, grad, state))),
                 }
             }
         };
