@@ -31,6 +31,7 @@ pub fn ok(args: &[&str]) -> Output {
 
 /// A fresh, empty directory unique to this test process and `name`.
 pub fn temp_dir(name: &str) -> PathBuf {
+    sweep_stale_dirs();
     let dir = std::env::temp_dir()
         .join(format!("vae-cli-tests-{}", std::process::id()))
         .join(name);
@@ -55,4 +56,32 @@ pub fn mnist_subset(dir: &Path, n_train: usize, n_test: usize) -> PathBuf {
 /// A path as a command-line argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
+}
+
+/// Removes the scratch directories of earlier test processes that have ended (Linux: their
+/// `/proc` entry is gone), once per process, so that repeated runs do not fill the disk. A
+/// failed run's files stay until the next run, for inspection.
+fn sweep_stale_dirs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let pid = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("vae-cli-tests-"))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && pid != std::process::id()
+                && !Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
 }
