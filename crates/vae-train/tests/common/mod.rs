@@ -8,6 +8,9 @@ use vae_data::{Binarize, DataFormat, Examples, ImageShape, Partition, default_da
 use vae_model::VaeConfig;
 use vae_train::{DataConfig, FORMAT_VERSION, OptimizerConfig, TrainOptions, TrainingConfig};
 
+mod scratch;
+pub use scratch::temp_dir;
+
 /// Every CPU backend the tests run on.
 pub fn devices() -> Vec<(&'static str, Device)> {
     #[allow(deprecated)] // burn 0.22 deprecates ndarray; we keep supporting it.
@@ -18,17 +21,6 @@ pub fn devices() -> Vec<(&'static str, Device)> {
     #[allow(deprecated)] // burn 0.22 deprecates burn-tch; it is our libtorch backend.
     devices.push(("tch", Device::libtorch()));
     devices
-}
-
-/// A fresh, empty directory unique to this test.
-pub fn temp_dir(name: &str) -> PathBuf {
-    sweep_stale_dirs();
-    let dir = std::env::temp_dir()
-        .join(format!("vae-train-tests-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
 }
 
 /// The first `n_train` / `n_test` real MNIST images (with labels) as an IDX directory.
@@ -74,32 +66,4 @@ pub fn options(out: &Path, device: &Device, resume: bool) -> TrainOptions {
         resume,
         stop: None,
     }
-}
-
-/// Removes the scratch directories of earlier test processes that have ended (Linux: their
-/// `/proc` entry is gone), once per process, so that repeated runs do not fill the disk. A
-/// failed run's files stay until the next run, for inspection.
-fn sweep_stale_dirs() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if !Path::new("/proc/self").exists() {
-            return;
-        }
-        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let pid = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("vae-train-tests-"))
-                .and_then(|p| p.parse::<u32>().ok());
-            if let Some(pid) = pid
-                && pid != std::process::id()
-                && !Path::new(&format!("/proc/{pid}")).exists()
-            {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    });
 }
